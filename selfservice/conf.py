@@ -1,0 +1,114 @@
+"""The one ``SELFSERVICE`` settings dict, merged over documented defaults.
+
+Read it with :func:`get_settings`; the result is a frozen, typed object built once and rebuilt
+when Django's ``setting_changed`` fires (``override_settings``, pytest-django's ``settings``).
+Nothing here validates or raises: ``manage.py check`` (``selfservice.checks``) reports every
+problem at once, with an id and a hint.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings as django_settings
+
+SETTINGS_NAME = "SELFSERVICE"
+
+DEFAULTS: dict[str, Any] = {
+    # Your tenant's domain, e.g. "example.eu.auth0.com" (no scheme). Required.
+    "AUTH0_DOMAIN": "",
+    # Machine-to-machine application that calls the Management API (client credentials). Required.
+    "AUTH0_CLIENT_ID": "",
+    "AUTH0_CLIENT_SECRET": "",
+    # Management API audience; None means "https://{AUTH0_DOMAIN}/api/v2/".
+    "AUTH0_AUDIENCE": None,
+    # Send every Auth0 call to this origin instead of https://{AUTH0_DOMAIN}
+    # (e.g. "http://127.0.0.1:8001" for `python -m selfservice.emulator`). None: real Auth0.
+    "AUTH0_BASE_URL": None,
+    # An httpx transport (or a dotted path to a zero-argument callable returning one) that
+    # carries every Auth0 call; tests use httpx.WSGITransport around the emulator. None: network.
+    "AUTH0_TRANSPORT": None,
+    # Dotted path of the gateway class (see selfservice.gateway.base.Gateway).
+    "GATEWAY": "selfservice.gateway.auth0.Auth0Gateway",
+    # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
+    "TIMEOUT": 5.0,
+    # Django cache alias holding the Management token and tenant-wide data (shared by workers).
+    "CACHE_ALIAS": "default",
+    # Prefix of every cache key this app writes.
+    "CACHE_KEY_PREFIX": "selfservice",
+    # Refresh the Management token this many seconds before it expires.
+    "TOKEN_REFRESH_MARGIN": 300,
+    # Seconds to cache tenant-wide data such as the enabled guardian factors.
+    "FACTORS_CACHE_TTL": 300,
+}
+
+
+@dataclass(frozen=True)
+class SelfServiceSettings:
+    """Typed view of ``settings.SELFSERVICE`` merged over :data:`DEFAULTS`."""
+
+    auth0_domain: str
+    auth0_client_id: str
+    auth0_client_secret: str
+    auth0_audience: str
+    auth0_base_url: str | None
+    auth0_transport: Any
+    gateway: str
+    timeout: float
+    cache_alias: str
+    cache_key_prefix: str
+    token_refresh_margin: int
+    factors_cache_ttl: int
+    unknown_keys: tuple[str, ...]
+    raw: dict[str, Any]
+
+
+def user_settings() -> dict[str, Any]:
+    """The site's own ``SELFSERVICE`` dict (empty when unset or not a dict)."""
+    value = getattr(django_settings, SETTINGS_NAME, None)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+@functools.cache
+def get_settings() -> SelfServiceSettings:
+    """Return the merged settings; cached until a setting changes."""
+    given = user_settings()
+    merged = {**DEFAULTS, **given}
+    domain = str(merged["AUTH0_DOMAIN"] or "").strip()
+    audience = merged["AUTH0_AUDIENCE"] or f"https://{domain}/api/v2/"
+    base_url = merged["AUTH0_BASE_URL"]
+    return SelfServiceSettings(
+        auth0_domain=domain,
+        auth0_client_id=str(merged["AUTH0_CLIENT_ID"] or ""),
+        auth0_client_secret=str(merged["AUTH0_CLIENT_SECRET"] or ""),
+        auth0_audience=str(audience),
+        auth0_base_url=str(base_url).rstrip("/") if base_url else None,
+        auth0_transport=merged["AUTH0_TRANSPORT"],
+        gateway=str(merged["GATEWAY"]),
+        timeout=_as_float(merged["TIMEOUT"], DEFAULTS["TIMEOUT"]),
+        cache_alias=str(merged["CACHE_ALIAS"]),
+        cache_key_prefix=str(merged["CACHE_KEY_PREFIX"]),
+        token_refresh_margin=int(_as_float(merged["TOKEN_REFRESH_MARGIN"], DEFAULTS["TOKEN_REFRESH_MARGIN"])),
+        factors_cache_ttl=int(_as_float(merged["FACTORS_CACHE_TTL"], DEFAULTS["FACTORS_CACHE_TTL"])),
+        unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
+        raw=merged,
+    )
+
+
+def _as_float(value: Any, default: float) -> float:
+    # Type errors are reported by the system checks; at run time fall back to the default.
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float(default)
+
+
+def reset_settings_cache(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: forget the merged settings and the gateway class memo."""
+    if setting in (SETTINGS_NAME, "CACHES"):
+        get_settings.cache_clear()
+        from .gateway import get_gateway_class
+
+        get_gateway_class.cache_clear()

@@ -1,0 +1,129 @@
+"""A local Auth0 tenant for exactly what selfservice uses (DESIGN.md "The emulator").
+
+Framework-free (no Django imports) so it runs as its own process, in-process under
+``httpx.WSGITransport`` and as a pytest plugin loaded before Django is configured.
+
+    from selfservice.emulator import Emulator
+    emulator = Emulator(seed="demo")
+    transport = emulator.transport()        # in-process
+    url = emulator.start(port=8001)          # or over a socket
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from . import control, seeds
+from .app import EmulatorApp
+from .server import ServerThread
+from .tenant import Fault, Tenant
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Emulator", "EmulatorApp", "Fault", "Tenant"]
+
+
+class Emulator:
+    """One tenant, its WSGI app, and (on demand) a socket server: the Python control API.
+
+    Every method has an HTTP twin under ``/__emulator__/`` (see ``control.py``).
+    """
+
+    def __init__(self, seed: str = "empty", public_url: str | None = None, latency_ms: int = 0) -> None:
+        self.tenant = Tenant(public_url=public_url)
+        self.tenant.latency_ms = latency_ms
+        self.app = EmulatorApp(self.tenant)
+        self._server: ServerThread | None = None
+        self.seed(seed)
+
+    # -- serving --------------------------------------------------------------------------------
+
+    def transport(self) -> httpx.WSGITransport:
+        """A new in-process httpx transport for this tenant."""
+        import httpx
+
+        return httpx.WSGITransport(app=self.app)
+
+    def start(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> str:
+        """Serve on a socket from a daemon thread; returns the base URL. Idempotent."""
+        if self._server is None:
+            self._server = ServerThread(self.app, host, port, verbose=verbose).start()
+        return self._server.url
+
+    @property
+    def url(self) -> str:
+        """Base URL of the socket server (started on first use, any free port)."""
+        return self.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    # -- control --------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Empty tenant, default clients kept, faults/rate limit/log cleared."""
+        self.tenant.reset()
+
+    def seed(self, name: str) -> None:
+        """Reset, then load the ``demo`` or ``empty`` seed."""
+        seeds.apply(self.tenant, name)
+
+    def add_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        """Store an Auth0 user object (+ ``password``, ``sessions``, ``authentication_methods``)."""
+        return self.tenant.add_user(user)
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        return self.tenant.users.get(user_id)
+
+    def add_session(self, user_id: str, session: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.tenant.add_session(user_id, session or {})
+
+    def add_fault(
+        self,
+        path: str,
+        method: str | None = None,
+        status: int | None = None,
+        latency_ms: int = 0,
+        body: Any = None,
+        times: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Fault:
+        """Make matching requests fail (status/body), slow down (latency_ms) or both."""
+        return control.add_fault(self.tenant, {
+            "path": path, "method": method, "status": status, "latency_ms": latency_ms,
+            "body": body, "times": times, "headers": headers,
+        })
+
+    def clear_faults(self) -> None:
+        self.tenant.faults.clear()
+
+    def set_rate_limit(self, per_second: float | None, burst: int | None = None) -> None:
+        """Token bucket over the Management API (``None`` turns it off)."""
+        self.tenant.set_rate_limit(per_second, burst)
+
+    def set_factors(self, factors: dict[str, bool]) -> None:
+        control.set_factors(self.tenant, factors)
+
+    def configure(self, **options: Any) -> dict[str, Any]:
+        """Tenant options: latency_ms, sessions_enabled, profile_limit_bytes, connections, public_url."""
+        return control.configure(self.tenant, options)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """``{method, path, status, query}`` of Management and token calls since the last reset."""
+        return list(self.tenant.log)
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many logged calls match ``method`` and the ``path`` regex (searched)."""
+        pattern = re.compile(path) if path else None
+        return sum(
+            1 for item in self.tenant.log
+            if (method is None or item["method"] == method.upper())
+            and (pattern is None or pattern.search(item["path"]))
+        )
+
+    def clear_requests(self) -> None:
+        self.tenant.log.clear()

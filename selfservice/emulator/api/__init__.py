@@ -1,0 +1,16 @@
+"""Management and Authentication API routes, one module per Auth0 area."""
+
+from __future__ import annotations
+
+from selfservice.emulator.routing import Route
+
+from . import auth_methods, guardian, oauth, sessions, tickets, users
+
+ROUTES: tuple[Route, ...] = (
+    *oauth.ROUTES,
+    *users.ROUTES,
+    *sessions.ROUTES,
+    *auth_methods.ROUTES,
+    *guardian.ROUTES,
+    *tickets.ROUTES,
+)

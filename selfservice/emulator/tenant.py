@@ -1,0 +1,260 @@
+"""The emulated tenant's state: clients, users, sessions, methods, factors and the test knobs.
+
+Everything is in memory behind one re-entrant lock (the socket server is threaded). ``reset()``
+empties the tenant but keeps the default clients and the signing key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import records
+from .errors import ApiError, invalid_body
+from .keys import SigningKey, process_key
+
+MANAGEMENT_SCOPES = ["read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "update:sessions", "delete:refresh_tokens", "read:guardian_factors", "update:guardian_factors", "read:authentication_methods", "create:authentication_methods", "update:authentication_methods", "delete:authentication_methods", "create:guardian_enrollment_tickets", "read:guardian_enrollments", "delete:guardian_enrollments", "create:user_tickets"]
+
+# Order as a real tenant lists them (auth0-facts.md §4.1).
+FACTOR_NAMES = (
+    "sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform",
+    "recovery-code",
+)
+DEFAULT_ENABLED_FACTORS = ("otp", "sms", "webauthn-roaming", "recovery-code")
+
+
+@dataclass
+class Client:
+    client_id: str
+    client_secret: str
+    name: str
+    app_type: str  # "non_interactive" (M2M) or "regular_web"
+    scopes: tuple[str, ...] = ()
+    callbacks: tuple[str, ...] = ()
+    allowed_logout_urls: tuple[str, ...] = ()
+    backchannel_logout_urls: tuple[str, ...] = ()
+
+
+def default_clients() -> dict[str, Client]:
+    return {
+        "selfservice-m2m": Client(
+            "selfservice-m2m", "selfservice-m2m-secret", "selfservice (Management API)",
+            "non_interactive", tuple(MANAGEMENT_SCOPES),
+        ),
+        "selfservice-web": Client(
+            "selfservice-web", "selfservice-web-secret", "selfservice demo", "regular_web",
+            callbacks=("http://127.0.0.1:8000/", "http://localhost:8000/"),
+            allowed_logout_urls=("http://127.0.0.1:8000/", "http://localhost:8000/"),
+        ),
+    }
+
+
+@dataclass
+class Fault:
+    """An injected failure: the first matching request gets it, ``times`` times (None: forever)."""
+
+    path: str
+    method: str | None = None
+    status: int | None = None
+    latency_ms: int = 0
+    body: Any = None
+    times: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pattern = re.compile(self.path)
+        self.method = self.method.upper() if self.method else None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and bool(self.pattern.search(path))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "method": self.method, "status": self.status,
+            "latency_ms": self.latency_ms, "body": self.body, "times": self.times,
+            "headers": self.headers,
+        }
+
+
+class TokenBucket:
+    """Auth0's limiter: ``burst`` requests at once, refilled at ``per_second``."""
+
+    def __init__(self, per_second: float, burst: int) -> None:
+        self.per_second = float(per_second)
+        self.burst = int(burst)
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    def take(self) -> tuple[bool, dict[str, str]]:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+        allowed = self.tokens >= 1
+        if allowed:
+            self.tokens -= 1
+        missing = self.burst - self.tokens
+        seconds_to_full = missing / self.per_second if self.per_second > 0 else 3600
+        headers = {
+            "x-ratelimit-limit": str(self.burst),
+            "x-ratelimit-remaining": str(max(int(self.tokens), 0)),
+            "x-ratelimit-reset": str(math.ceil(time.time() + max(seconds_to_full, 1))),
+        }
+        return allowed, headers
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"per_second": self.per_second, "burst": self.burst}
+
+
+class Tenant:
+    """One Auth0 tenant. Methods that change state take ``self.lock``."""
+
+    def __init__(self, key: SigningKey | None = None, public_url: str | None = None) -> None:
+        self.lock = threading.RLock()
+        self.key = key or process_key()
+        # Where browsers reach the tenant (ticket and avatar URLs); None: the request's origin.
+        self.public_url = public_url.rstrip("/") + "/" if public_url else None
+        self.latency_ms = 0
+        self.reset()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.clients: dict[str, Client] = default_clients()
+            self.users: dict[str, dict[str, Any]] = {}
+            self.passwords: dict[str, str] = {}
+            self.sessions: dict[str, dict[str, Any]] = {}
+            self.methods: dict[str, list[dict[str, Any]]] = {}
+            self.factors: dict[str, bool] = {name: name in DEFAULT_ENABLED_FACTORS for name in FACTOR_NAMES}
+            self.tickets: dict[str, dict[str, Any]] = {}
+            self.jobs: dict[str, dict[str, Any]] = {}
+            self.faults: list[Fault] = []
+            self.rate_limit: TokenBucket | None = None
+            self.log: list[dict[str, Any]] = []
+            self.sessions_enabled = True  # False: a non-Enterprise tenant refusing session endpoints
+            # Auth0 documents 10 KB but currently accepts up to ~10x that ("extended allowance").
+            self.profile_limit_bytes = 100 * 1024
+            self.revoked_refresh_tokens = 0
+            # connection name -> options; "set_user_root_attributes": "on_first_login" lets
+            # social users edit name/picture (Auth0's "Sync user profile attributes" off).
+            self.connections: dict[str, dict[str, Any]] = {}
+
+    # -- users ----------------------------------------------------------------------------------
+
+    def add_user(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Store a user (control API / seeds): Auth0 user object + password, sessions, methods."""
+        if not isinstance(obj, dict):
+            raise invalid_body("Expected type object")
+        obj = dict(obj)
+        password = obj.pop("password", None)
+        sessions = obj.pop("sessions", None) or []
+        methods = obj.pop("authentication_methods", None) or []
+        user = records.build_user(obj)
+        user_id = user["user_id"]
+        with self.lock:
+            self.users[user_id] = user
+            if password:
+                self.passwords[user_id] = str(password)
+            for item in sessions:
+                self.add_session(user_id, item)
+            self.methods[user_id] = [records.build_method(item) for item in methods]
+        return user
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            from .errors import user_not_found
+
+            raise user_not_found() from None
+
+    def delete_user(self, user_id: str) -> None:
+        with self.lock:
+            self.users.pop(user_id, None)
+            self.passwords.pop(user_id, None)
+            self.methods.pop(user_id, None)
+            for sid in [s for s, item in self.sessions.items() if item["user_id"] == user_id]:
+                del self.sessions[sid]
+
+    def find_user_by_email(self, email: str) -> dict[str, Any] | None:
+        email = email.strip().lower()
+        for user in self.users.values():
+            if str(user.get("email", "")).lower() == email:
+                return user
+        return None
+
+    def connection_syncs_root_attributes(self, connection: str) -> bool:
+        options = self.connections.get(connection) or {}
+        return options.get("set_user_root_attributes", "on_each_login") == "on_each_login"
+
+    def touch(self, user: dict[str, Any]) -> None:
+        user["updated_at"] = records.iso()
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def add_session(self, user_id: str, obj: dict[str, Any]) -> dict[str, Any]:
+        session = records.build_session(user_id, obj, client_id="selfservice-web")
+        with self.lock:
+            self.sessions[session["id"]] = session
+        return session
+
+    def user_sessions(self, user_id: str) -> list[dict[str, Any]]:
+        """A user's sessions in a stable order (creation time, then id)."""
+        items = [s for s in self.sessions.values() if s["user_id"] == user_id]
+        return sorted(items, key=lambda s: (s["created_at"], s["id"]))
+
+    def end_session(self, session_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.sessions.pop(session_id, None)
+
+    def require_sessions_feature(self) -> None:
+        if not self.sessions_enabled:
+            # What a non-Enterprise tenant answers is UNVERIFIED (auth0-facts.md §10).
+            raise ApiError(
+                403,
+                "The sessions feature is not enabled for this tenant.",
+                "operation_not_supported",
+            )
+
+    # -- authentication methods -----------------------------------------------------------------
+
+    def user_methods(self, user_id: str) -> list[dict[str, Any]]:
+        self.user(user_id)
+        return self.methods.setdefault(user_id, [])
+
+    # -- knobs ----------------------------------------------------------------------------------
+
+    def add_fault(self, **spec: Any) -> Fault:
+        fault = Fault(**spec)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def set_rate_limit(self, per_second: float | None, burst: int | None = None) -> None:
+        with self.lock:
+            if per_second is None:
+                self.rate_limit = None
+            else:
+                self.rate_limit = TokenBucket(per_second, burst if burst is not None else max(int(per_second), 1))
+
+    def record(self, method: str, path: str, status: int, query: str = "") -> None:
+        with self.lock:
+            self.log.append({"method": method, "path": path, "status": status, "query": query})
+
+    def public_base(self, issuer: str) -> str:
+        return self.public_url or issuer
