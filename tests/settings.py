@@ -53,7 +53,28 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 STATIC_URL = "/static/"
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["selfservice.backends.Auth0OAuth2", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "/login/auth0/"
+LOGIN_REDIRECT_URL = "/account/"
+
+# Login through the emulated tenant; tests that log in set SOCIAL_AUTH_AUTH0_BASE_URL/DOMAIN.
+SOCIAL_AUTH_AUTH0_DOMAIN = "tenant.emulator.test"
+SOCIAL_AUTH_AUTH0_KEY = "selfservice-web"
+SOCIAL_AUTH_AUTH0_SECRET = "selfservice-web-secret"
+SOCIAL_AUTH_AUTH0_SCOPE = ["openid", "profile", "email"]
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+    "selfservice.pipeline.store_auth0_session",
+)
 
 # The emulator fixture points the gateway at an in-process tenant; see tests/conftest.py.
 SELFSERVICE = {

@@ -1,3 +1,7 @@
 from __future__ import annotations
 
-urlpatterns: list[object] = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("social_django.urls", namespace="social")),
+]

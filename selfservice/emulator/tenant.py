@@ -47,8 +47,9 @@ def default_clients() -> dict[str, Client]:
         ),
         "selfservice-web": Client(
             "selfservice-web", "selfservice-web-secret", "selfservice demo", "regular_web",
-            callbacks=("http://127.0.0.1:8000/", "http://localhost:8000/"),
-            allowed_logout_urls=("http://127.0.0.1:8000/", "http://localhost:8000/"),
+            # Auth0 matches URLs exactly; the emulator accepts any loopback port and path.
+            callbacks=("http://127.0.0.1:*/*", "http://localhost:*/*"),
+            allowed_logout_urls=("http://127.0.0.1:*/*", "http://localhost:*/*"),
         ),
     }
 
@@ -132,6 +133,8 @@ class Tenant:
             self.factors: dict[str, bool] = {name: name in DEFAULT_ENABLED_FACTORS for name in FACTOR_NAMES}
             self.tickets: dict[str, dict[str, Any]] = {}
             self.jobs: dict[str, dict[str, Any]] = {}
+            self.codes: dict[str, dict[str, Any]] = {}  # authorization codes, single use
+            self.sso: dict[str, str] = {}  # SSO cookie value -> session id
             self.faults: list[Fault] = []
             self.rate_limit: TokenBucket | None = None
             self.log: list[dict[str, Any]] = []
@@ -209,6 +212,8 @@ class Tenant:
 
     def end_session(self, session_id: str) -> dict[str, Any] | None:
         with self.lock:
+            for cookie in [c for c, sid in self.sso.items() if sid == session_id]:
+                del self.sso[cookie]
             return self.sessions.pop(session_id, None)
 
     def require_sessions_feature(self) -> None:
