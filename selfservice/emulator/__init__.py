@@ -112,6 +112,18 @@ class Emulator:
         """Tenant options: latency_ms, sessions_enabled, profile_limit_bytes, connections, public_url."""
         return control.configure(self.tenant, options)
 
+    def configure_client(self, client_id: str, **fields: Any) -> Any:
+        """Set a client's ``callbacks``, ``allowed_logout_urls`` or ``backchannel_logout_urls``."""
+        return self.tenant.configure_client(client_id, **fields)
+
+    def set_backchannel_sender(self, sender: Any) -> None:
+        """Deliver back-channel logout POSTs with ``sender(url, body) -> status`` (reset restores HTTP)."""
+        self.tenant.backchannel_sender = sender
+
+    def backchannel_deliveries(self) -> list[dict[str, Any]]:
+        """``{url, status, sid}`` of every back-channel logout sent since the last reset."""
+        return list(self.tenant.backchannel_log)
+
     def requests(self) -> list[dict[str, Any]]:
         """``{method, path, status, query}`` of Management and token calls since the last reset."""
         return list(self.tenant.log)

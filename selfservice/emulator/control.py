@@ -52,6 +52,13 @@ def dispatch(tenant: Tenant, request: Request) -> Response:
             return empty_response(204)
         if route == "factors" and method == "PUT":
             return json_response(set_factors(tenant, request.json()))
+        if route.startswith("clients/") and method == "PATCH":
+            client = tenant.configure_client(route[len("clients/"):], **(request.json() or {}))
+            return json_response({"client_id": client.client_id, "callbacks": client.callbacks,
+                                  "allowed_logout_urls": client.allowed_logout_urls,
+                                  "backchannel_logout_urls": client.backchannel_logout_urls})
+        if route == "backchannel" and method == "GET":
+            return json_response(list(tenant.backchannel_log))
         if route == "tenant" and method == "PATCH":
             return json_response(configure(tenant, request.json()))
     except (KeyError, TypeError, ValueError) as exc:

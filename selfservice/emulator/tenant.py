@@ -124,7 +124,10 @@ class Tenant:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def reset(self) -> None:
+        from selfservice.emulator.backchannel import Sender, http_sender
+
         with self.lock:
+            self.backchannel_sender: Sender = http_sender
             self.clients: dict[str, Client] = default_clients()
             self.users: dict[str, dict[str, Any]] = {}
             self.passwords: dict[str, str] = {}
@@ -135,6 +138,8 @@ class Tenant:
             self.jobs: dict[str, dict[str, Any]] = {}
             self.codes: dict[str, dict[str, Any]] = {}  # authorization codes, single use
             self.sso: dict[str, str] = {}  # SSO cookie value -> session id
+            self.session_issuers: dict[str, str] = {}  # session id -> issuer of its ID tokens
+            self.backchannel_log: list[dict[str, Any]] = []
             self.faults: list[Fault] = []
             self.rate_limit: TokenBucket | None = None
             self.log: list[dict[str, Any]] = []
@@ -210,11 +215,18 @@ class Tenant:
         items = [s for s in self.sessions.values() if s["user_id"] == user_id]
         return sorted(items, key=lambda s: (s["created_at"], s["id"]))
 
-    def end_session(self, session_id: str) -> dict[str, Any] | None:
+    def end_session(self, session_id: str, issuer: str | None = None) -> dict[str, Any] | None:
+        """End a session (logout, revoke, delete) and send back-channel logout tokens."""
         with self.lock:
             for cookie in [c for c, sid in self.sso.items() if sid == session_id]:
                 del self.sso[cookie]
-            return self.sessions.pop(session_id, None)
+            session = self.sessions.pop(session_id, None)
+            issuer = self.session_issuers.pop(session_id, None) or issuer
+        if session is not None:
+            from selfservice.emulator import backchannel
+
+            backchannel.notify(self, session, issuer)
+        return session
 
     def require_sessions_feature(self) -> None:
         if not self.sessions_enabled:
@@ -230,6 +242,18 @@ class Tenant:
     def user_methods(self, user_id: str) -> list[dict[str, Any]]:
         self.user(user_id)
         return self.methods.setdefault(user_id, [])
+
+    def configure_client(self, client_id: str, **fields: Any) -> Client:
+        """Change a client's URLs: callbacks, allowed_logout_urls, backchannel_logout_urls."""
+        allowed = {"callbacks", "allowed_logout_urls", "backchannel_logout_urls"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"client fields are {sorted(allowed)}, not {sorted(unknown)}")
+        with self.lock:
+            client = self.clients[client_id]
+            for key, value in fields.items():
+                setattr(client, key, tuple(value or ()))
+        return client
 
     # -- knobs ----------------------------------------------------------------------------------
 

@@ -148,6 +148,7 @@ def _issue_code(
         }
         cookie_value = next((k for k, v in tenant.sso.items() if v == session["id"]), None) or records.random_id(40)
         tenant.sso[cookie_value] = session["id"]
+        tenant.session_issuers[session["id"]] = request.issuer
     params = {"code": code}
     if state:
         params["state"] = state
@@ -222,7 +223,7 @@ def logout(tenant: Tenant, request: Request) -> Response:
     """``/v2/logout?client_id&returnTo`` and ``/oidc/logout?post_logout_redirect_uri&state``."""
     session = _sso_session(tenant, request)
     if session is not None:
-        tenant.end_session(session["id"])
+        tenant.end_session(session["id"], request.issuer)
     return_to = request.arg("returnTo") or request.arg("post_logout_redirect_uri")
     clients = [tenant.clients[c] for c in [request.arg("client_id")] if c in tenant.clients] or list(tenant.clients.values())
     allowed = tuple(p for c in clients for p in c.allowed_logout_urls)

@@ -53,7 +53,7 @@ def delete_user_sessions(tenant: Tenant, request: Request, user_id: str) -> Resp
     tenant.require_sessions_feature()
     tenant.user(user_id)
     for session in tenant.user_sessions(user_id):
-        tenant.end_session(session["id"])
+        tenant.end_session(session["id"], request.issuer)
     return json_response({}, 202)
 
 
@@ -72,13 +72,13 @@ def get_session(tenant: Tenant, request: Request, session_id: str) -> Response:
 
 def delete_session(tenant: Tenant, request: Request, session_id: str) -> Response:
     _session(tenant, session_id)
-    tenant.end_session(session_id)
+    tenant.end_session(session_id, request.issuer)
     return json_response({}, 202)
 
 
 def revoke_session(tenant: Tenant, request: Request, session_id: str) -> Response:
     _session(tenant, session_id)
-    tenant.end_session(session_id)
+    tenant.end_session(session_id, request.issuer)
     with tenant.lock:
         tenant.revoked_refresh_tokens += 1
     return json_response({}, 202)
