@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from selfservice.emulator.routing import Route
 
-from . import auth_methods, guardian, oauth, oidc, sessions, tickets, users
+from . import auth_methods, enrollment, guardian, oauth, oidc, sessions, tickets, users
 
 ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
     *oidc.ROUTES,
+    *enrollment.ROUTES,
     *users.ROUTES,
     *sessions.ROUTES,
     *auth_methods.ROUTES,
