@@ -40,11 +40,12 @@ class EmulatorApp:
     def handle(self, request: Request) -> Response:
         if request.path.startswith(control.PREFIX):
             return control.dispatch(self.tenant, request)
+        generation = self.tenant.generation
         if self.tenant.latency_ms:
             time.sleep(self.tenant.latency_ms / 1000)
         response = self._faulted(request) or self._routed(request)
         if request.path.startswith(LOGGED_PREFIXES):
-            self.tenant.record(request.method, request.path, response.status, _query_string(request))
+            self.tenant.record(request.method, request.path, response.status, _query_string(request), generation)
         return response
 
     # -- stages ---------------------------------------------------------------------------------

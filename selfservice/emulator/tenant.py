@@ -115,6 +115,7 @@ class Tenant:
 
     def __init__(self, key: SigningKey | None = None, public_url: str | None = None) -> None:
         self.lock = threading.RLock()
+        self.generation = 0  # bumped by reset(): requests begun before it are not logged after it
         self.key = key or process_key()
         # Where browsers reach the tenant (ticket and avatar URLs); None: the request's origin.
         self.public_url = public_url.rstrip("/") + "/" if public_url else None
@@ -127,6 +128,7 @@ class Tenant:
         from selfservice.emulator.backchannel import Sender, http_sender
 
         with self.lock:
+            self.generation += 1
             self.backchannel_sender: Sender = http_sender
             self.clients: dict[str, Client] = default_clients()
             self.users: dict[str, dict[str, Any]] = {}
@@ -281,8 +283,10 @@ class Tenant:
             else:
                 self.rate_limit = TokenBucket(per_second, burst if burst is not None else max(int(per_second), 1))
 
-    def record(self, method: str, path: str, status: int, query: str = "") -> None:
+    def record(self, method: str, path: str, status: int, query: str = "", generation: int | None = None) -> None:
         with self.lock:
+            if generation is not None and generation != self.generation:
+                return  # the request began before a reset (e.g. a slow fault finishing late)
             self.log.append({"method": method, "path": path, "status": status, "query": query})
 
     def public_base(self, issuer: str) -> str:

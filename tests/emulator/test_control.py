@@ -131,3 +131,16 @@ def test_the_demo_seed_matches_the_stable_contract(emulator: Emulator) -> None:
     assert len(tenant.user_sessions("auth0|carol")) == 40
     assert len(tenant.methods["auth0|carol"]) >= 4
     assert set(tenant.clients) == {"selfservice-m2m", "selfservice-web"}
+
+
+def test_a_request_that_began_before_a_reset_is_not_logged_after_it(emulator: Emulator) -> None:
+    import threading
+
+    emulator.seed("demo")
+    emulator.add_fault(path="/guardian/factors", latency_ms=300, times=1)
+    slow = threading.Thread(target=lambda: httpx.get(f"{emulator.url}/api/v2/guardian/factors", timeout=5))
+    slow.start()
+    time.sleep(0.1)
+    emulator.reset()
+    slow.join()
+    assert emulator.requests() == []
