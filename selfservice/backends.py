@@ -19,7 +19,7 @@ from social_core.backends.auth0 import Auth0OAuth2 as BaseAuth0OAuth2
 SESSION_CLAIMS = ("sid", "auth_time")
 
 
-class Auth0OAuth2(BaseAuth0OAuth2):  # type: ignore[misc]
+class Auth0OAuth2(BaseAuth0OAuth2):  # type: ignore[type-arg]
     name = "auth0"
 
     def api_path(self, path: str = "") -> str:
@@ -35,7 +35,7 @@ class Auth0OAuth2(BaseAuth0OAuth2):  # type: ignore[misc]
         return payload
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
-        details: dict[str, Any] = super().get_user_details(response)
+        details: dict[str, Any] = super().get_user_details(response)  # type: ignore[no-untyped-call]
         claims = getattr(self, "_verified_claims", {})
         details.update({key: claims[key] for key in SESSION_CLAIMS if key in claims})
         return details

@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "AUTH0_TRANSPORT": None,
     # Dotted path of the gateway class (see selfservice.gateway.base.Gateway).
     "GATEWAY": "selfservice.gateway.auth0.Auth0Gateway",
+    # Dotted path of the site-policy adapter (see selfservice.adapter.DefaultAdapter).
+    "ADAPTER": "selfservice.adapter.DefaultAdapter",
+    # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off).
+    # A site's dict is merged over this one. Counters live in django-ratelimit's cache
+    # (RATELIMIT_USE_CACHE), which must be shared by all workers in production.
+    "RATELIMIT": {"profile.update": "10/m"},
     # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
     "TIMEOUT": 5.0,
     # Django cache alias holding the Management token and tenant-wide data (shared by workers).
@@ -56,6 +62,8 @@ class SelfServiceSettings:
     auth0_base_url: str | None
     auth0_transport: Any
     gateway: str
+    adapter: str
+    ratelimit: dict[str, str | None]
     timeout: float
     cache_alias: str
     cache_key_prefix: str
@@ -87,6 +95,8 @@ def get_settings() -> SelfServiceSettings:
         auth0_base_url=str(base_url).rstrip("/") if base_url else None,
         auth0_transport=merged["AUTH0_TRANSPORT"],
         gateway=str(merged["GATEWAY"]),
+        adapter=str(merged["ADAPTER"]),
+        ratelimit=_rates(given.get("RATELIMIT")),
         timeout=_as_float(merged["TIMEOUT"], DEFAULTS["TIMEOUT"]),
         cache_alias=str(merged["CACHE_ALIAS"]),
         cache_key_prefix=str(merged["CACHE_KEY_PREFIX"]),
@@ -95,6 +105,13 @@ def get_settings() -> SelfServiceSettings:
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
+
+
+def _rates(given: Any) -> dict[str, str | None]:
+    rates: dict[str, str | None] = dict(DEFAULTS["RATELIMIT"])
+    if isinstance(given, dict):
+        rates.update({str(name): (str(rate) if rate else None) for name, rate in given.items()})
+    return rates
 
 
 def _as_float(value: Any, default: float) -> float:

@@ -25,7 +25,7 @@ def store_auth0_session(
     """Store the ID token's ``sid`` and ``auth_time`` in the Django session (Auth0 logins only)."""
     if backend is None or getattr(backend, "name", None) != "auth0":
         return
-    claims = {key: details[key] for key in ("sid", "auth_time") if key in details}
+    claims: dict[str, Any] = {key: details[key] for key in ("sid", "auth_time") if key in details}
     if not claims and response and response.get("id_token"):
         # social-core's stock Auth0OAuth2 verified this very token (signature, audience, issuer,
         # expiry) in get_user_details() earlier in this request, but keeps only the profile.

@@ -93,10 +93,11 @@ class Emulator:
         headers: dict[str, str] | None = None,
     ) -> Fault:
         """Make matching requests fail (status/body), slow down (latency_ms) or both."""
-        return control.add_fault(self.tenant, {
+        fault: Fault = control.add_fault(self.tenant, {
             "path": path, "method": method, "status": status, "latency_ms": latency_ms,
             "body": body, "times": times, "headers": headers,
         })
+        return fault
 
     def clear_faults(self) -> None:
         self.tenant.faults.clear()

@@ -10,7 +10,7 @@ from typing import Any
 from . import records, seeds
 from .errors import ApiError
 from .http import Request, Response, empty_response, json_response
-from .tenant import FACTOR_NAMES, Tenant
+from .tenant import FACTOR_NAMES, Fault, Tenant
 
 PREFIX = "/__emulator__/"
 TENANT_OPTIONS = {"latency_ms", "sessions_enabled", "profile_limit_bytes", "connections", "public_url"}
@@ -68,7 +68,7 @@ def dispatch(tenant: Tenant, request: Request) -> Response:
     return json_response(ApiError(404, f"No control operation {method} {request.path}").body(), 404)
 
 
-def add_fault(tenant: Tenant, body: Any) -> Any:
+def add_fault(tenant: Tenant, body: Any) -> Fault:
     if not isinstance(body, dict) or not body.get("path"):
         raise ValueError("a fault needs at least a 'path' regex")
     allowed = {"path", "method", "status", "latency_ms", "body", "times", "headers"}

@@ -47,15 +47,15 @@ class SigningKey:
 
     def verify(self, token: str, audience: str | list[str] | None = None) -> dict[str, Any]:
         """Decode and verify a token this tenant issued; raises ``jwt.InvalidTokenError``."""
-        options = {"verify_aud": audience is not None}
-        return jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             self.private_key.public_key(),
             algorithms=["RS256"],
             audience=audience,
-            options=options,
+            options={"verify_aud": audience is not None},
             leeway=0,
         )
+        return claims
 
 
 @functools.cache

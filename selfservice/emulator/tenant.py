@@ -199,7 +199,7 @@ class Tenant:
 
     def connection_syncs_root_attributes(self, connection: str) -> bool:
         options = self.connections.get(connection) or {}
-        return options.get("set_user_root_attributes", "on_each_login") == "on_each_login"
+        return bool(options.get("set_user_root_attributes", "on_each_login") == "on_each_login")
 
     def touch(self, user: dict[str, Any]) -> None:
         user["updated_at"] = records.iso()

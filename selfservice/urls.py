@@ -1,0 +1,19 @@
+"""Mount with ``path("account/", include("selfservice.urls"))``; names are stable (DESIGN.md)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from django.views.generic import RedirectView
+
+from . import views
+
+app_name = "selfservice"
+
+urlpatterns = [
+    path("", never_cache(RedirectView.as_view(pattern_name="selfservice:general")), name="index"),
+    path("general/", views.GeneralView.as_view(), name="general"),
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("security/", views.SecurityView.as_view(), name="security"),
+    path("sessions/", views.SessionsView.as_view(), name="sessions"),
+]

@@ -1,0 +1,20 @@
+"""The account tabs, one module each, plus the shared mixins."""
+
+from __future__ import annotations
+
+from .general import GeneralView
+from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
+from .preferences import PreferencesView
+from .security import SecurityView
+from .sessions import SessionsView
+
+__all__ = [
+    "AccountMixin",
+    "AccountTabView",
+    "GeneralView",
+    "HtmxPartialMixin",
+    "PreferencesView",
+    "SecurityView",
+    "SessionsView",
+    "UpstreamProblem",
+]

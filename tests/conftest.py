@@ -1,0 +1,100 @@
+"""Shared fixtures: clean caches, demo tenant, Django users linked to Auth0 users, clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from selfservice.adapter import _adapter_for
+from selfservice.emulator import Emulator
+
+from .factories import UserSocialAuthFactory
+
+ALICE = "auth0|alice"
+BOB = "google-oauth2|bob"
+CAROL = "auth0|carol"
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Rate-limit counters, tokens and memoised classes never leak from one test to the next."""
+    for cache in caches.all():
+        cache.clear()
+    _adapter_for.cache_clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+    _adapter_for.cache_clear()
+
+
+@pytest.fixture
+def tenant(selfservice_emulator: Emulator) -> Emulator:
+    """The emulated tenant with the demo users (alice, bob, carol), wired into Django."""
+    selfservice_emulator.seed("demo")
+    return selfservice_emulator
+
+
+@pytest.fixture
+def auth0_user(db: None) -> Callable[..., Any]:
+    """``auth0_user("auth0|alice")`` -> a Django user linked to that Auth0 user id."""
+
+    def make(uid: str = ALICE, **user_fields: Any) -> Any:
+        fields = {f"user__{key}": value for key, value in user_fields.items()}
+        return UserSocialAuthFactory(provider="auth0", uid=uid, **fields).user
+
+    return make
+
+
+@pytest.fixture
+def alice(auth0_user: Callable[..., Any]) -> Any:
+    return auth0_user(ALICE, username="alice")
+
+
+@pytest.fixture
+def logged_in_client(client: Client, tenant: Emulator, alice: Any) -> Client:
+    """A test client signed in as the Django user linked to ``auth0|alice``."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def client_for(client: Client, tenant: Emulator, auth0_user: Callable[..., Any]) -> Callable[[str], Client]:
+    """``client_for("google-oauth2|bob")`` -> the test client signed in as that Auth0 user."""
+
+    def sign_in(uid: str) -> Client:
+        client.force_login(auth0_user(uid))
+        return client
+
+    return sign_in
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Passes requests to the emulator and keeps what went over the wire (JSON bodies)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.sent: list[tuple[str, str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        payload = httpx.Response(200, content=body).json() if body and is_json else None
+        self.sent.append((request.method, request.url.path, payload))
+        return self.inner.handle_request(request)
+
+    def bodies(self, method: str) -> list[Any]:
+        return [payload for sent_method, _path, payload in self.sent if sent_method == method]
+
+
+@pytest.fixture
+def wire(tenant: Emulator, settings: Any) -> RecordingTransport:
+    """Record the JSON bodies the gateway sends to the tenant (the emulator logs no bodies)."""
+    recorder = RecordingTransport(tenant.transport())
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "AUTH0_TRANSPORT": recorder}
+    return recorder
