@@ -16,4 +16,6 @@ urlpatterns = [
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("sessions/", views.SessionsView.as_view(), name="sessions"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
 ]

@@ -54,7 +54,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STATIC_URL = "/static/"
 
 AUTHENTICATION_BACKENDS = ["selfservice.backends.Auth0OAuth2", "django.contrib.auth.backends.ModelBackend"]
-LOGIN_URL = "/login/auth0/"
+LOGIN_URL = "selfservice:login"
+LOGOUT_REDIRECT_URL = "/account/login/"
 LOGIN_REDIRECT_URL = "/account/"
 
 # Login through the emulated tenant; tests that log in set SOCIAL_AUTH_AUTH0_BASE_URL/DOMAIN.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .auth import LoginView, LogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
 from .preferences import PreferencesView
@@ -13,6 +14,8 @@ __all__ = [
     "AccountTabView",
     "GeneralView",
     "HtmxPartialMixin",
+    "LoginView",
+    "LogoutView",
     "PreferencesView",
     "SecurityView",
     "SessionsView",
