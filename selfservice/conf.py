@@ -9,6 +9,7 @@ problem at once, with an id and a hint.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,11 +116,12 @@ def _rates(given: Any) -> dict[str, str | None]:
 
 
 def _as_float(value: Any, default: float) -> float:
-    # Type errors are reported by the system checks; at run time fall back to the default.
+    # Bad values are reported by the system checks; at run time fall back to the default.
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return float(default)
+    return number if math.isfinite(number) else float(default)
 
 
 def reset_settings_cache(*, setting: str, **kwargs: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
+
 SECRET_KEY = "selfservice-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -64,18 +66,8 @@ SOCIAL_AUTH_AUTH0_KEY = "selfservice-web"
 SOCIAL_AUTH_AUTH0_SECRET = "selfservice-web-secret"
 SOCIAL_AUTH_AUTH0_SCOPE = ["openid", "profile", "email"]
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
-SOCIAL_AUTH_PIPELINE = (
-    "social_core.pipeline.social_auth.social_details",
-    "social_core.pipeline.social_auth.social_uid",
-    "social_core.pipeline.social_auth.auth_allowed",
-    "social_core.pipeline.social_auth.social_user",
-    "social_core.pipeline.user.get_username",
-    "social_core.pipeline.user.create_user",
-    "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
-    "social_core.pipeline.user.user_details",
-    "selfservice.pipeline.store_auth0_session",
-)
+# social-core's default pipeline + the step that keeps sid and auth_time in the Django session.
+SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "selfservice.pipeline.store_auth0_session")
 
 # The emulator fixture points the gateway at an in-process tenant; see tests/conftest.py.
 SELFSERVICE = {

@@ -147,3 +147,12 @@ def test_logout_ends_the_auth0_session_and_returns_to_an_allowed_url(tenant: Emu
     assert browser.get("/authorize", params=params).status_code == 200  # signed out: the form again
     elsewhere = browser.get("/v2/logout", params={"returnTo": "https://evil.example/"})
     assert elsewhere.status_code == 200 and "logged out" in elsewhere.text
+
+
+def test_the_login_form_lists_demo_logins_only_when_the_demo_seed_is_loaded(emulator: Emulator) -> None:
+    params = {"client_id": "selfservice-web", "redirect_uri": "http://127.0.0.1:8000/cb", "response_type": "code"}
+    with httpx.Client(transport=emulator.transport(), base_url="http://127.0.0.1:8001") as browser:
+        assert "demo-password" not in browser.get("/authorize", params=params).text
+        emulator.seed("demo")
+        form = browser.get("/authorize", params=params).text
+    assert "bob@example.com (Google)" in form and "demo-password" in form

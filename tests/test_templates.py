@@ -110,14 +110,17 @@ def test_the_spanish_catalog_translates_every_entry() -> None:
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) is not installed")
-def test_the_account_pages_speak_spanish(
-    logged_in_client: Client, settings: Any, tmp_path: Path
-) -> None:
-    target = tmp_path / "es" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    subprocess.run(["msgfmt", "--check", "-o", str(target / "django.mo"), str(CATALOG)], check=True)
-    settings.LOCALE_PATHS = [str(tmp_path)]
+def test_the_shipped_compiled_catalog_matches_the_po_file(tmp_path: Path) -> None:
+    import gettext
 
+    fresh = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "--check", "-o", str(fresh), str(CATALOG)], check=True)
+    with fresh.open("rb") as compiled, CATALOG.with_suffix(".mo").open("rb") as shipped:
+        expected, actual = gettext.GNUTranslations(compiled), gettext.GNUTranslations(shipped)
+    assert actual._catalog == expected._catalog, "run: msgfmt -o selfservice/locale/es/LC_MESSAGES/django.mo …/django.po"
+
+
+def test_the_account_pages_speak_spanish(logged_in_client: Client) -> None:
     with translation.override("es"):
         html = logged_in_client.get(reverse("selfservice:general")).content.decode()
 

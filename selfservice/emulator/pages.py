@@ -27,22 +27,26 @@ def page(title: str, body: str) -> str:
     )
 
 
-def login_page(action: str, client_name: str, email: str = "", error: str | None = None, hint: str | None = None) -> str:
+def login_page(
+    action: str, client_name: str, email: str = "", error: str | None = None, demo_users: tuple[str, ...] = ()
+) -> str:
     error_html = f'<p class="error" role="alert" id="login-error">{escape(error)}</p>' if error else ""
     described = ' aria-describedby="login-error"' if error else ""
-    hint_html = f"<p>{escape(hint)}</p>" if hint else ""
+    hint_html = ""
+    if demo_users:
+        items = "".join(f"<li>{escape(user)}</li>" for user in demo_users)
+        hint_html = f"<ul>{items}</ul><p>Password for the demo users: <code>demo-password</code></p>"
     return page(
         "Log in",
         '<p class="badge">Auth0 emulator</p>'
-        f"<h1>Log in to {escape(client_name)}</h1>{hint_html}{error_html}"
+        f"<h1>Log in to {escape(client_name)}</h1>{error_html}"
         f'<form method="post" action="{escape(action)}">'
         f'<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" '
         f'required value="{escape(email)}"{described}>'
         '<label for="password">Password</label><input id="password" name="password" type="password" '
         f'autocomplete="current-password" required{described}>'
         "<button type=\"submit\">Continue</button></form>"
-        "<ul><li>alice@example.com</li><li>bob@example.com (Google)</li><li>carol@example.com</li></ul>"
-        "<p>Password for the demo users: <code>demo-password</code></p>",
+        f"{hint_html}",
     )
 
 

@@ -9,6 +9,12 @@ from .records import iso
 from .tenant import Tenant
 
 DEMO_PASSWORD = "demo-password"
+# Listed on the emulator's login form while the demo seed is loaded.
+DEMO_LOGINS = (
+    ("auth0|alice", "alice@example.com"),
+    ("google-oauth2|bob", "bob@example.com (Google)"),
+    ("auth0|carol", "carol@example.com"),
+)
 
 USER_AGENTS = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",

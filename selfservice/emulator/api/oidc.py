@@ -83,8 +83,15 @@ def authorize(tenant: Tenant, request: Request) -> Response:
     if session is None:
         if "none" in prompt:
             return fail("login_required", "Login required")
-        return html_response(pages.login_page(_action(request), client.name, request.arg("login_hint") or ""))
+        return html_response(pages.login_page(_action(request), client.name, request.arg("login_hint") or "", demo_users=_demo_users(tenant)))
     return _issue_code(tenant, request, client, redirect_uri, state, session, reused=True)
+
+
+def _demo_users(tenant: Tenant) -> tuple[str, ...]:
+    """The demo seed's logins, listed on the form only when that seed is loaded."""
+    from selfservice.emulator.seeds import DEMO_LOGINS
+
+    return tuple(label for user_id, label in DEMO_LOGINS if user_id in tenant.users)
 
 
 def _action(request: Request) -> str:
@@ -99,7 +106,7 @@ def _login(
     user = tenant.find_user_by_email(email)
     password = tenant.passwords.get(user["user_id"]) if user else None
     if user is None or not password or not hmac.compare_digest(password, form.get("password", "")):
-        page = pages.login_page(_action(request), client.name, email, error="Wrong email or password.")
+        page = pages.login_page(_action(request), client.name, email, error="Wrong email or password.", demo_users=_demo_users(tenant))
         return html_response(page, 401)
     if user.get("blocked"):
         return html_response(pages.login_page(_action(request), client.name, email, error="This user is blocked."), 401)

@@ -1,0 +1,123 @@
+"""Settings for the demo site.
+
+With no environment variables set, everything points at the emulated Auth0 tenant that
+``python manage.py rundemo`` starts on 127.0.0.1:8001, so a fresh clone runs with one command.
+Set ``AUTH0_DOMAIN``, ``AUTH0_CLIENT_ID`` and ``AUTH0_CLIENT_SECRET`` (a machine-to-machine
+application, README "Scopes") to use a real tenant instead; rundemo then starts no emulator.
+Reading the environment happens here, never inside the app (STYLE 8.2).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "demo-only-insecure-secret-key-do-not-deploy")
+DEBUG = env("DJANGO_DEBUG", "true").lower() in ("1", "true", "yes", "on")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "social_django",
+    "selfservice",
+    "demo_project",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "demo_project.urls"
+WSGI_APPLICATION = "demo_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# A file, so a fresh clone works after the automatic `migrate` in rundemo.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("DEMO_DATABASE", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+# Per-process cache: fine for the one-process demo (selfservice.W001 says so when DEBUG is off).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+
+# --- Auth0 -----------------------------------------------------------------------------------
+# The emulated tenant rundemo starts when AUTH0_DOMAIN is unset (None: a real tenant).
+EMULATOR_HOST = "127.0.0.1"
+EMULATOR_PORT = 8001
+AUTH0_DOMAIN = env("AUTH0_DOMAIN")
+DEMO_EMULATOR: dict[str, str | int] | None = None if AUTH0_DOMAIN else {"host": EMULATOR_HOST, "port": EMULATOR_PORT}
+
+if DEMO_EMULATOR is None:
+    SELFSERVICE = {
+        "AUTH0_DOMAIN": AUTH0_DOMAIN,
+        "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID"),
+        "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET"),
+    }
+else:
+    SELFSERVICE = {
+        "AUTH0_DOMAIN": f"{EMULATOR_HOST}:{EMULATOR_PORT}",
+        "AUTH0_BASE_URL": f"http://{EMULATOR_HOST}:{EMULATOR_PORT}",
+        "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID", "selfservice-m2m"),
+        "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET", "selfservice-m2m-secret"),
+    }
+
+# Login through social-auth-app-django (the emulator's web client is the default).
+AUTHENTICATION_BACKENDS = ["selfservice.backends.Auth0OAuth2", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "selfservice:login"
+LOGIN_REDIRECT_URL = "selfservice:index"
+LOGOUT_REDIRECT_URL = "gateway-status"
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+# social-core's default pipeline + the step that keeps sid and auth_time in the Django session.
+SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "selfservice.pipeline.store_auth0_session")
+SOCIAL_AUTH_AUTH0_DOMAIN = SELFSERVICE["AUTH0_DOMAIN"]
+# selfservice.backends.Auth0OAuth2 sends login calls here (plain http to the emulator).
+SOCIAL_AUTH_AUTH0_BASE_URL = SELFSERVICE.get("AUTH0_BASE_URL")
+SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")
+SOCIAL_AUTH_AUTH0_SECRET = env("AUTH0_WEB_CLIENT_SECRET", "selfservice-web-secret")
+SOCIAL_AUTH_AUTH0_SCOPE = ["openid", "profile", "email"]

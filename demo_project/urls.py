@@ -1,0 +1,15 @@
+"""The demo's URLs: a home page (gateway status), login through Auth0, the account pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from .views import GatewayStatusView
+
+urlpatterns = [
+    path("", GatewayStatusView.as_view(), name="gateway-status"),
+    path("", include("social_django.urls", namespace="social")),
+    path("account/", include("selfservice.urls")),
+    path("admin/", admin.site.urls),
+]
