@@ -43,12 +43,3 @@ def test_gateway_status_page_shows_the_demo_users(demo_site: Emulator, live_serv
     page.screenshot(path=str(screenshot_dir / "demo-gateway-status.png"), full_page=True)
     assert demo_site.count(method="GET", path=r"^/api/v2/users/") >= 3
 
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_orm_stays_usable_while_the_browser_runs(live_server: Any, page: Any) -> None:
-    from django.contrib.auth import get_user_model
-
-    page.goto(live_server.url + "/")
-    get_user_model().objects.create_user("probe")
-    assert get_user_model().objects.filter(username="probe").exists()
