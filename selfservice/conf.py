@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off).
     # A site's dict is merged over this one. Counters live in django-ratelimit's cache
     # (RATELIMIT_USE_CACHE), which must be shared by all workers in production.
-    "RATELIMIT": {"profile.update": "10/m"},
+    "RATELIMIT": {"profile.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m"},
     # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
     "TIMEOUT": 5.0,
     # Django cache alias holding the Management token and tenant-wide data (shared by workers).
@@ -49,6 +49,14 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_MARGIN": 300,
     # Seconds to cache tenant-wide data such as the enabled guardian factors.
     "FACTORS_CACHE_TTL": 300,
+    # Security tab: the MFA factors offered, e.g. ["otp", "webauthn-roaming"] (Auth0's factor names,
+    # so the phone factor is "sms"), in that order. None: every factor the tenant enables.
+    "MFA_FACTORS": None,
+    # Sessions tab: sessions per page, i.e. per Management API call (1..50; Auth0's maximum is 50).
+    "SESSIONS_PAGE_SIZE": 50,
+    # Sessions tab: Auth0 client id -> the name users see under "Applications". The login client
+    # (SOCIAL_AUTH_AUTH0_KEY) is "This site" unless named here; unnamed clients show their id.
+    "SESSIONS_CLIENT_NAMES": {},
 }
 
 
@@ -70,6 +78,9 @@ class SelfServiceSettings:
     cache_key_prefix: str
     token_refresh_margin: int
     factors_cache_ttl: int
+    mfa_factors: tuple[str, ...] | None
+    sessions_page_size: int
+    sessions_client_names: dict[str, str]
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -103,6 +114,9 @@ def get_settings() -> SelfServiceSettings:
         cache_key_prefix=str(merged["CACHE_KEY_PREFIX"]),
         token_refresh_margin=int(_as_float(merged["TOKEN_REFRESH_MARGIN"], DEFAULTS["TOKEN_REFRESH_MARGIN"])),
         factors_cache_ttl=int(_as_float(merged["FACTORS_CACHE_TTL"], DEFAULTS["FACTORS_CACHE_TTL"])),
+        mfa_factors=_factor_names(merged["MFA_FACTORS"]),
+        sessions_page_size=_page_size(merged["SESSIONS_PAGE_SIZE"]),
+        sessions_client_names=_names(merged["SESSIONS_CLIENT_NAMES"]),
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
@@ -113,6 +127,25 @@ def _rates(given: Any) -> dict[str, str | None]:
     if isinstance(given, dict):
         rates.update({str(name): (str(rate) if rate else None) for name, rate in given.items()})
     return rates
+
+
+def _page_size(value: Any) -> int:
+    # Auth0 pages sessions by at most 50; a bad value is reported by selfservice.E041.
+    size = int(_as_float(value, DEFAULTS["SESSIONS_PAGE_SIZE"]))
+    return size if 1 <= size <= 50 else int(DEFAULTS["SESSIONS_PAGE_SIZE"])
+
+
+def _names(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}  # reported by selfservice.E040
+    return {str(key): str(name) for key, name in value.items() if key and name}
+
+
+def _factor_names(value: Any) -> tuple[str, ...] | None:
+    # None offers every enabled factor; a bad value is reported by selfservice.E030 (and offers all).
+    if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+        return tuple(dict.fromkeys(value))
+    return None
 
 
 def _as_float(value: Any, default: float) -> float:

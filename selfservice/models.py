@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditEvent"]
+__all__ = ["AuditEvent", "Auth0Session"]
 
 
 # -- PreferenceSchema ---------------------------------------------------------------------------
@@ -50,3 +50,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}".strip()
+
+
+class Auth0Session(models.Model):
+    """Which Django session belongs to which Auth0 session (the ID token's ``sid``).
+
+    Written at login by :mod:`selfservice.receivers` (``user_logged_in``, once the session key
+    is final) and deleted at logout. OIDC back-channel logout names an Auth0 session by ``sid``
+    (or a user by ``sub``); these rows turn that into the Django session keys to end, whatever
+    the session engine (db, cache, cached_db). ``auth0_user_id`` is the ``sub``, kept for
+    logout tokens that carry no ``sid``.
+    """
+
+    sid = models.CharField(_("Auth0 session id"), max_length=255, db_index=True)
+    session_key = models.CharField(_("Django session key"), max_length=255, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="selfservice_auth0_sessions",
+    )
+    auth0_user_id = models.CharField(_("Auth0 user id"), max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("Auth0 session")
+        verbose_name_plural = _("Auth0 sessions")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return self.sid
