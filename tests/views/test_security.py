@@ -13,6 +13,7 @@ import pyotp
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 
 from selfservice.adapter import DefaultAdapter
@@ -412,3 +413,11 @@ def test_no_recovery_code_when_the_site_does_not_offer_it(
 
     assert client_for(CAROL).post(RECOVERY).status_code == 404
     assert mutations(tenant) == []
+
+
+def test_the_tab_speaks_spanish(client_for: Callable[[str], Client]) -> None:
+    with translation.override("es"):
+        html = text(client_for(CAROL).get(URL))
+
+    for phrase in ("App de autenticación", "Llave de seguridad", "terminado en 0199 · mensaje de texto", "Quitar", "Añadir otro"):
+        assert phrase in html
