@@ -189,8 +189,13 @@ class EnrollView(SecurityTabView):
         return response
 
     def refuse_factor(self) -> HttpResponse:
+        """422 with the tab as it is now (the factor may have been turned off since the page loaded)."""
         messages.error(self.request, _("This method cannot be set up here."))
-        return self.render_overview(None, status=422)
+        try:
+            overview: SecurityOverview | None = self.load_overview()[0]
+        except GatewayError:
+            overview = None  # the message is what matters here; the list can be reloaded
+        return self.render_overview(overview, status=422)
 
 
 class RemoveMethodView(SecurityTabView):

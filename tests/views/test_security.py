@@ -267,6 +267,7 @@ def test_factors_not_offered_are_refused_with_nothing_sent(logged_in_client: Cli
 
     assert response.status_code == 422
     assert "This method cannot be set up here." in text(response)
+    assert 'aria-label="Remove Authenticator app"' in text(response)  # the tab as it is now
     assert mutations(tenant) == [] and not AuditEvent.objects.exists()
 
 
