@@ -361,6 +361,7 @@ def test_the_step_up_hook_is_asked_before_removing(
     client_for: Callable[[str], Client], tenant: Emulator, settings: Any
 ) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "ADAPTER": f"{__name__}.StepUpAdapter"}
+    StepUpAdapter.asked = []
     totp = method_id(tenant, CAROL, "totp")
     client = client_for(CAROL)
 
@@ -378,7 +379,7 @@ class StepUpAdapter(DefaultAdapter):
     asked: list[str] = []
 
     def requires_recent_login(self, request: Any, action: str) -> bool:
-        self.asked.append(action)
+        StepUpAdapter.asked.append(action)
         return True
 
 
