@@ -423,3 +423,21 @@ def test_the_tab_speaks_spanish(client_for: Callable[[str], Client]) -> None:
 
     for phrase in ("App de autenticación", "Llave de seguridad", "terminado en 0199 · mensaje de texto", "Quitar", "Añadir otro"):
         assert phrase in html
+
+
+def test_an_id_that_cannot_travel_in_a_path_segment_gets_no_remove_button() -> None:
+    from selfservice.views.security import remove_url as button_url
+
+    overview = build_overview(ALL_ON, [_method("webauthn-roaming|a/b", "webauthn-roaming"), _method("totp|x?y#z", "totp")])
+    slash, odd = overview.find("webauthn-roaming|a/b"), overview.find("totp|x?y#z")
+
+    assert slash is not None and button_url(slash) == ""
+    assert odd is not None and button_url(odd) == "/account/security/totp%7Cx%3Fy%23z/remove/"
+
+
+def test_the_confirm_step_is_a_partial_for_htmx(logged_in_client: Client, tenant: Emulator) -> None:
+    response = logged_in_client.get(remove_url(method_id(tenant, ALICE, "totp")), headers=HTMX)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "selfservice/partials/security_remove.html"
+    assert mutations(tenant) == []
