@@ -155,6 +155,16 @@ class DefaultAdapter:
             return self.provider_label(primary)
         return self.primary_provider(profile)
 
+    def requires_recent_login(self, request: HttpRequest, action: str) -> bool:
+        """Whether ``action`` needs a fresh sign-in first (step-up); the default never asks.
+
+        Consulted before sensitive changes, today ``"mfa.remove"`` (removing an authentication
+        method), after ownership was checked and before anything is sent upstream. Return True to
+        send the user back through the login page (``?next=`` the confirm step); this is the one
+        place step-up authentication (``max_age`` and the session's ``auth_time``) plugs in.
+        """
+        return False
+
 
 @functools.cache
 def _adapter_for(path: str) -> DefaultAdapter:

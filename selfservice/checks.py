@@ -141,6 +141,27 @@ PROBLEMS: dict[str, Problem] = {
         "SELFSERVICE has unknown keys (typo?): {keys}.",
         "Known keys: {known}. " + README,
     ),
+    # Security tab (MFA_FACTORS): E030-E039, W030-W039.
+    "mfa_factors_not_a_list": Problem(
+        "selfservice.E030", Error,
+        'SELFSERVICE["MFA_FACTORS"] must be None or a list of factor names, not {type}.',
+        'Use None (offer every factor the tenant enables) or e.g. ["otp", "webauthn-roaming", "recovery-code"].',
+    ),
+    "unknown_mfa_factors": Problem(
+        "selfservice.W030", Warning,
+        'SELFSERVICE["MFA_FACTORS"] names factors the Security tab does not know: {names}.',
+        "Use Auth0's factor names: {known}. The phone factor is \"sms\" (\"phone\" is only a ticket name).",
+    ),
+    "mfa_factors_not_offerable": Problem(
+        "selfservice.W031", Warning,
+        'SELFSERVICE["MFA_FACTORS"] lists factors that cannot be set up from the account pages: {names}.',
+        "Remove them from MFA_FACTORS: {reasons}",
+    ),
+    "mfa_factors_empty": Problem(
+        "selfservice.W032", Warning,
+        'SELFSERVICE["MFA_FACTORS"] is empty: the Security tab offers no multi-factor method.',
+        "Use None to offer every factor the tenant enables, or list the ones to offer.",
+    ),
 }
 
 
@@ -253,6 +274,27 @@ def _check_ratelimit(merged: dict[str, Any]) -> list[CheckMessage]:
     ]
 
 
+def _check_mfa_factors(merged: dict[str, Any]) -> list[CheckMessage]:
+    from .mfa import FACTORS, NOT_OFFERED
+
+    value = merged.get("MFA_FACTORS")
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        return [PROBLEMS["mfa_factors_not_a_list"](type=type(value).__name__)]
+    if not value:
+        return [PROBLEMS["mfa_factors_empty"]()]
+    messages = []
+    unknown = [name for name in value if name not in FACTORS and name not in NOT_OFFERED]
+    if unknown:
+        messages.append(PROBLEMS["unknown_mfa_factors"](names=", ".join(unknown), known=", ".join(FACTORS)))
+    blocked = [name for name in value if name in NOT_OFFERED]
+    if blocked:
+        reasons = " ".join(f"{name}: {NOT_OFFERED[name]}" for name in blocked)
+        messages.append(PROBLEMS["mfa_factors_not_offerable"](names=", ".join(blocked), reasons=reasons))
+    return messages
+
+
 def _check_unknown_keys(given: dict[Any, Any]) -> list[CheckMessage]:
     try:
         unknown: Iterable[Any] = get_settings().unknown_keys
@@ -272,6 +314,7 @@ _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_cache,
     _check_dotted_paths,
     _check_ratelimit,
+    _check_mfa_factors,
 )
 
 

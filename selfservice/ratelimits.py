@@ -16,11 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from .conf import get_settings
 
-__all__ = ["GROUP_PREFIX", "is_limited", "limit", "rate_for"]
+__all__ = ["GROUP_PREFIX", "is_limited", "limit", "rate_for", "retry_after"]
 
 GROUP_PREFIX = "selfservice."
 
@@ -50,3 +51,14 @@ def limit(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def is_limited(request: HttpRequest) -> bool:
     """True when a :func:`limit` decorator on this request found the user over the limit."""
     return bool(getattr(request, "limited", False))
+
+
+def retry_after(request: HttpRequest, name: str) -> int | None:
+    """Seconds until the named limit's window ends for this user (for "try again in N s").
+
+    Reads the counter without counting; ``None`` when the limit is off or the cache cannot say.
+    """
+    usage = get_usage(request, group=GROUP_PREFIX + name, key="user", rate=_rate, method="POST", increment=False)
+    if not usage or usage.get("time_left", -1) < 0:
+        return None
+    return max(int(usage["time_left"]), 1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["profile_updated"]
+__all__ = ["authentication_method_removed", "profile_updated"]
 
 # The signed-in user changed root attributes of their Auth0 profile on the General tab.
 # Arguments:
@@ -26,4 +26,10 @@ __all__ = ["profile_updated"]
 #   changed_fields  list of attribute names sent to Auth0, e.g. ["name", "nickname"]
 profile_updated = Signal()
 
-# Later issues add: preferences_updated, authentication_method_removed, session_revoked.
+# The signed-in user removed one of their MFA authentication methods on the Security tab.
+# Arguments: sender, request, user, auth0_user_id (as above), and
+#   method_id       the Auth0 authentication method id, e.g. "totp|dev_Ab12..."
+#   method_type     its type, e.g. "totp", "phone", "webauthn-roaming"
+authentication_method_removed = Signal()
+
+# Later issues add: preferences_updated, session_revoked.

@@ -57,6 +57,7 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "CACHE_KEY_PREFIX": "ss",
         "TOKEN_REFRESH_MARGIN": 0,
         "FACTORS_CACHE_TTL": 0,
+        "MFA_FACTORS": ["otp", "webauthn-roaming", "recovery-code"],
     }
     assert check_settings(None) == []
 
@@ -79,8 +80,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E014", {}, {"ADAPTER": "selfservice.adapter.Missing"}, ["selfservice.E014"]),
     ("selfservice.E015", {}, {"RATELIMIT": "10/m"}, ["selfservice.E015"]),
     ("selfservice.E016", {}, {"RATELIMIT": {"profile.update": "ten per minute"}}, ["selfservice.E016"]),
+    ("selfservice.E030", {}, {"MFA_FACTORS": "otp"}, ["selfservice.E030"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
     ("selfservice.W002", {}, {"TIMEOUTT": 3}, ["selfservice.W002"]),
+    ("selfservice.W030", {}, {"MFA_FACTORS": ["otp", "phone"]}, ["selfservice.W030"]),
+    ("selfservice.W031", {}, {"MFA_FACTORS": ["otp", "duo"]}, ["selfservice.W031"]),
+    ("selfservice.W032", {}, {"MFA_FACTORS": []}, ["selfservice.W032"]),
 ]
 
 
@@ -176,7 +181,7 @@ def test_timeouts_that_are_not_positive_numbers_are_refused(clean: Any, timeout:
 WEIRD = [None, "", "x", -1, 0, 1.5, float("inf"), float("nan"), True, b"bytes", ["list"], {"a": 1}, object()]
 
 
-@pytest.mark.parametrize("key", sorted(CLEAN) + ["AUTH0_AUDIENCE", "AUTH0_BASE_URL", "GATEWAY", "ADAPTER", "RATELIMIT", "TIMEOUT", "CACHE_ALIAS", "CACHE_KEY_PREFIX", "TOKEN_REFRESH_MARGIN", "FACTORS_CACHE_TTL"])
+@pytest.mark.parametrize("key", sorted(CLEAN) + ["AUTH0_AUDIENCE", "AUTH0_BASE_URL", "GATEWAY", "ADAPTER", "RATELIMIT", "TIMEOUT", "CACHE_ALIAS", "CACHE_KEY_PREFIX", "TOKEN_REFRESH_MARGIN", "FACTORS_CACHE_TTL", "MFA_FACTORS"])
 def test_checks_never_raise_whatever_the_value(clean: Any, key: str) -> None:
     for value in WEIRD:
         clean.SELFSERVICE = {**CLEAN, key: value, 1: "non-string key"}

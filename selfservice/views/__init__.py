@@ -6,17 +6,20 @@ from .auth import LoginView, LogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
 from .preferences import PreferencesView
-from .security import SecurityView
+from .security import EnrollView, RecoveryCodeView, RemoveMethodView, SecurityView
 from .sessions import SessionsView
 
 __all__ = [
     "AccountMixin",
     "AccountTabView",
+    "EnrollView",
     "GeneralView",
     "HtmxPartialMixin",
     "LoginView",
     "LogoutView",
     "PreferencesView",
+    "RecoveryCodeView",
+    "RemoveMethodView",
     "SecurityView",
     "SessionsView",
     "UpstreamProblem",

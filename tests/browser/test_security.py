@@ -1,0 +1,98 @@
+"""The Security tab in a real browser: enroll in a popup, remove, recovery code; and with JS off."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selfservice.emulator import Emulator
+
+from .test_account import sign_in
+from .test_demo import demo_site  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code(
+    demo_site: Emulator, live_server: Any, page: Any, screenshot_dir: Path  # noqa: F811
+) -> None:
+    sign_in(page, live_server.url, "alice@example.com")
+    page.get_by_role("link", name="Security").click()
+    page.wait_for_url(live_server.url + "/account/security/")
+    page.get_by_role("heading", name="Authenticator app").wait_for()
+    assert page.get_by_role("link", name="Remove Authenticator app").is_visible()
+    page.screenshot(path=str(screenshot_dir / "security-light.png"), full_page=True)
+
+    key = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Security key"))
+    with page.expect_popup() as opened:
+        key.get_by_role("button", name="Set up").click()
+    popup = opened.value
+    popup.wait_for_url(re.compile(r"/mfa/enrollment\?ticket="))
+    page.get_by_role("heading", name="Set up Security key").wait_for()  # what stays behind the popup
+    popup.get_by_label("Name this key").fill("Desk key")
+    popup.get_by_role("button", name="Confirm").click()
+    popup.get_by_text("is set up").wait_for()
+    popup.close()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # the user comes back to this window
+    page.get_by_role("link", name="Remove Desk key").wait_for()
+    assert page.url == live_server.url + "/account/security/"
+
+    page.get_by_role("link", name="Remove Desk key").click()
+    page.get_by_role("heading", name="Remove Desk key?").wait_for()
+    page.get_by_role("button", name="Remove").click()
+    page.get_by_text("Desk key was removed.").wait_for()
+    assert not any(m.get("name") == "Desk key" for m in demo_site.tenant.methods["auth0|alice"])
+    assert demo_site.count("DELETE") == 1
+
+    # Enrolling the key issued Alice's first recovery code (the emulator does, as Auth0 does).
+    assert page.get_by_text("Your current recovery code will stop working.").is_visible()
+    page.get_by_role("button", name="Generate a new recovery code").click()
+    page.get_by_role("heading", name="Your new recovery code").wait_for()
+    code = page.locator("#selfservice-recovery-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{24}", code)
+    assert page.get_by_role("button", name="Copy").is_visible()
+    page.screenshot(path=str(screenshot_dir / "security-recovery-code.png"), full_page=True)
+
+
+def test_the_security_tab_in_dark_mode_and_on_a_phone(
+    demo_site: Emulator, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+) -> None:
+    for name, options in (
+        ("security-dark.png", {"color_scheme": "dark", "viewport": {"width": 1100, "height": 700}}),
+        ("security-phone.png", {"color_scheme": "light", "viewport": {"width": 375, "height": 740}, "is_mobile": True}),
+    ):
+        context = browser.new_context(locale="en-US", **options)
+        page = context.new_page()
+        sign_in(page, live_server.url, "carol@example.com")
+        page.goto(live_server.url + "/account/security/")
+        page.get_by_role("heading", name="Security key").wait_for()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], "no horizontal scrolling"
+        page.screenshot(path=str(screenshot_dir / name), full_page=True)
+        context.close()
+
+
+def test_enroll_and_remove_work_with_javascript_disabled(demo_site: Emulator, live_server: Any, browser: Any) -> None:  # noqa: F811
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    sign_in(page, live_server.url, "alice@example.com")
+    page.goto(live_server.url + "/account/security/")
+
+    sms = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Text message"))
+    sms.get_by_role("button", name="Set up").click()
+    page.get_by_role("heading", name="Set up Text message").wait_for()
+    setup = page.get_by_role("link", name="Open the setup page")
+    assert "/mfa/enrollment?ticket=" in (setup.get_attribute("href") or "")
+    assert page.get_by_role("link", name="I have finished: back to Security").is_visible()
+
+    page.get_by_role("link", name="I have finished: back to Security").click()
+    page.get_by_role("link", name="Remove Authenticator app").click()
+    page.get_by_role("heading", name="Remove Authenticator app?").wait_for()
+    page.get_by_role("button", name="Remove").click()
+    page.get_by_text("Authenticator app was removed.").wait_for()
+    assert page.url == live_server.url + "/account/security/"
+    assert demo_site.tenant.methods["auth0|alice"] == []
+    context.close()
