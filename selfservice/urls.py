@@ -16,6 +16,9 @@ urlpatterns = [
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("sessions/", views.SessionsView.as_view(), name="sessions"),
+    path("sessions/revoke-others/", views.RevokeOtherSessionsView.as_view(), name="revoke-other-sessions"),
+    path("sessions/<str:session_id>/revoke/", views.RevokeSessionView.as_view(), name="revoke-session"),
+    path("backchannel-logout/", views.BackchannelLogoutView.as_view(), name="backchannel-logout"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
 ]

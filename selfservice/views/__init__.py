@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from .auth import LoginView, LogoutView
+from .backchannel import BackchannelLogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
 from .preferences import PreferencesView
 from .security import SecurityView
-from .sessions import SessionsView
+from .sessions import RevokeOtherSessionsView, RevokeSessionView, SessionsView
 
 __all__ = [
     "AccountMixin",
     "AccountTabView",
+    "BackchannelLogoutView",
     "GeneralView",
     "HtmxPartialMixin",
     "LoginView",
     "LogoutView",
     "PreferencesView",
+    "RevokeOtherSessionsView",
+    "RevokeSessionView",
     "SecurityView",
     "SessionsView",
     "UpstreamProblem",
