@@ -15,7 +15,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from selfservice import audit
@@ -26,7 +25,7 @@ __all__ = ["BackchannelLogoutView"]
 logger = logging.getLogger("selfservice.backchannel")
 
 
-@method_decorator([csrf_exempt, never_cache], name="dispatch")
+@method_decorator(csrf_exempt, name="dispatch")
 class BackchannelLogoutView(View):
     """POST ``logout_token=<JWT>``: validate it, end the Django sessions of that Auth0 session."""
 
