@@ -238,3 +238,20 @@ def test_unreadable_signing_keys_answer_503_not_400(tenant: Emulator, victim: Cl
 
     assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
     assert still_signed_in(victim)
+
+
+@pytest.mark.parametrize("engine", ["db", "cache", "cached_db"])
+def test_sessions_end_whatever_the_session_engine(
+    tenant: Emulator, alice: Any, settings: Any, engine: str
+) -> None:
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    settings.SOCIAL_AUTH_AUTH0_BASE_URL = "http://127.0.0.1:8001"
+    client = Client()
+    client.force_login(alice)
+    Auth0Session.objects.create(sid="sid-engine", session_key=client.session.session_key, user=alice,
+                                auth0_user_id=ALICE)
+    assert still_signed_in(client)
+
+    assert post(tenant.tenant.key.sign(claims(sid="sid-engine"))).status_code == 200
+
+    assert not still_signed_in(client)

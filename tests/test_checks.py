@@ -57,6 +57,8 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "CACHE_KEY_PREFIX": "ss",
         "TOKEN_REFRESH_MARGIN": 0,
         "FACTORS_CACHE_TTL": 0,
+        "SESSIONS_PAGE_SIZE": 50,
+        "SESSIONS_CLIENT_NAMES": {"mobile-app": "Acme for iOS"},
     }
     assert check_settings(None) == []
 
