@@ -61,3 +61,24 @@ def test_a_laptop_lists_its_sessions_and_signs_the_phone_out(
     finally:
         phone_context.close()
         laptop_context.close()
+
+
+def test_the_sessions_tab_in_dark_mode_with_many_sessions(
+    demo_site: Emulator, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+) -> None:
+    context = browser.new_context(
+        locale="en-US", color_scheme="dark", viewport={"width": 1100, "height": 700},
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "carol@example.com")  # 40 seeded sessions + this one
+        page.goto(live_server.url + "/account/sessions/")
+        assert page.locator(".selfservice-session").count() == 20
+        assert page.get_by_text("Page 1 of 3").is_visible()
+        page.screenshot(path=str(screenshot_dir / "sessions-dark.png"), full_page=False)
+        page.get_by_role("link", name="Next").click()
+        page.get_by_text("Page 2 of 3").wait_for()
+        assert page.url == live_server.url + "/account/sessions/?page=2"  # htmx pushed the URL
+    finally:
+        context.close()
