@@ -347,3 +347,14 @@ def test_a_revoked_session_stays_hidden_while_auth0_still_lists_it(
     rows = logged_in_client.get(URL).context_data["rows"]
 
     assert "middle" not in [row.id for row in rows]
+
+
+def test_database_queries_do_not_grow_with_the_number_of_sessions(
+    logged_in_client: Client, tenant: Emulator, django_assert_max_num_queries: Any
+) -> None:
+    for index in range(120):
+        tenant.add_session(ALICE, {"id": f"bulk-{index:03d}"})
+    # The Django session, the user and the Auth0 id (social-auth): the sessions themselves are Auth0's.
+    with django_assert_max_num_queries(3):
+        response = logged_in_client.get(URL)
+    assert response.context_data["total"] == 123
