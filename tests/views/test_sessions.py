@@ -358,3 +358,19 @@ def test_database_queries_do_not_grow_with_the_number_of_sessions(
     with django_assert_max_num_queries(3):
         response = logged_in_client.get(URL)
     assert response.context_data["total"] == 123
+
+
+def test_a_plain_revoke_comes_back_to_the_same_page(logged_in_client: Client, tenant: Emulator) -> None:
+    sid = alices(tenant)[0]
+
+    response = logged_in_client.post(revoke_url(sid), {"page": "2"})
+
+    assert response.status_code == 302 and response["Location"] == f"{URL}?page=2"
+
+
+def test_the_login_client_can_be_given_its_own_name(logged_in_client: Client, settings: Any) -> None:
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "SESSIONS_CLIENT_NAMES": {"selfservice-web": "Acme web"}}
+
+    rows = logged_in_client.get(URL).context_data["rows"]
+
+    assert {row.applications for row in rows} == {("Acme web",)}
