@@ -35,6 +35,13 @@ from social_django.models import UserSocialAuth  # noqa: E402
 from selfservice.emulator import Emulator  # noqa: E402
 
 TABS = ("general", "preferences", "security", "sessions")
+MANY = 150
+MANY_USER = "auth0|bench-many"
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "curl/8.5.0",
+)
 
 
 def main() -> None:
@@ -60,9 +67,18 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
+    # The Sessions tab for a user with many sessions (all pages are read to order them).
+    many = get_user_model().objects.create_user("bench-many", email="many@example.com")
+    UserSocialAuth.objects.create(user=many, provider="auth0", uid=MANY_USER)
+    emulator.add_user({"user_id": MANY_USER, "email": "many@example.com",
+                       "sessions": [{"device": {"initial_user_agent": AGENTS[i % len(AGENTS)]}} for i in range(MANY)]})
+    many_client = Client()
+    many_client.force_login(many)
+
     print(f"{args.requests} requests per row, user {args.user}, tenant latency {args.latency_ms} ms\n")
     print(f"{'page':<12} {'mode':<6} {'status':>6} {'mean ms':>8} {'p95 ms':>8} {'upstream':>9} {'queries':>8} {'bytes':>8}")
-    for tab in TABS:
+    rows = [(tab, client, tab) for tab in TABS] + [(f"sessions{MANY}", many_client, "sessions")]
+    for label, client, tab in rows:
         try:
             url = reverse(f"selfservice:{tab}")
         except NoReverseMatch:
@@ -85,7 +101,7 @@ def main() -> None:
             upstream = len(emulator.requests()) / args.requests
             p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times)
             print(
-                f"{tab:<12} {mode:<6} {status:>6} {statistics.mean(times):>8.2f} {p95:>8.2f} "
+                f"{label:<12} {mode:<6} {status:>6} {statistics.mean(times):>8.2f} {p95:>8.2f} "
                 f"{upstream:>9.2f} {queries / args.requests:>8.1f} {size // args.requests:>8}"
             )
 

@@ -5,18 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SelfServiceConfig(AppConfig):
-    """Registers the system checks and the settings-cache receiver explicitly in ``ready()``."""
+    """Registers the system checks and the signal receivers explicitly in ``ready()``."""
 
     name = "selfservice"
     verbose_name = _("Account self-service")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.core import checks
         from django.core.signals import setting_changed
 
         from . import checks as selfservice_checks
+        from . import receivers
         from .conf import reset_settings_cache
 
         checks.register(selfservice_checks.check_settings, checks.Tags.security)
         setting_changed.connect(reset_settings_cache, dispatch_uid="selfservice-settings-cache")
+        # Auth0 sid -> Django session key, for back-channel logout and revoking (Sessions tab).
+        user_logged_in.connect(receivers.remember_auth0_session, dispatch_uid="selfservice-auth0-session-in")
+        user_logged_out.connect(receivers.forget_auth0_session, dispatch_uid="selfservice-auth0-session-out")

@@ -162,6 +162,23 @@ PROBLEMS: dict[str, Problem] = {
         'SELFSERVICE["MFA_FACTORS"] is empty: the Security tab offers no multi-factor method.',
         "Use None to offer every factor the tenant enables, or list the ones to offer.",
     ),
+    # Sessions tab: E040-E049, W040-W049.
+    "sessions_client_names_not_a_dict": Problem(
+        "selfservice.E040", Error,
+        'SELFSERVICE["SESSIONS_CLIENT_NAMES"] must be a dict of Auth0 client id -> display name, not {type}.',
+        'Use e.g. {{"AbC123...": "Mobile app"}}; the login client is shown as "This site" unless named.',
+    ),
+    "bad_sessions_page_size": Problem(
+        "selfservice.E041", Error,
+        'SELFSERVICE["SESSIONS_PAGE_SIZE"] = {value!r} is not a whole number from 1 to 50.',
+        "Use how many sessions the Sessions tab shows per page, e.g. 20 (the default).",
+    ),
+    "cookie_sessions_backchannel": Problem(
+        "selfservice.W040", Warning,
+        "SESSION_ENGINE is {engine!r}: sessions live in the browser's cookie, so back-channel logout "
+        "and revoking a session from the Sessions tab cannot end them on this site.",
+        'Use a server-side engine ("django.contrib.sessions.backends.db", "cache" or "cached_db").',
+    ),
 }
 
 
@@ -307,6 +324,25 @@ def _check_unknown_keys(given: dict[Any, Any]) -> list[CheckMessage]:
     return [PROBLEMS["unknown_keys"](keys=", ".join(unknown), known=", ".join(DEFAULTS))]
 
 
+def _check_sessions_tab(merged: dict[str, Any]) -> list[CheckMessage]:
+    messages = []
+    names = merged.get("SESSIONS_CLIENT_NAMES")
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        messages.append(PROBLEMS["sessions_client_names_not_a_dict"](type=_shape(names)))
+    size = merged.get("SESSIONS_PAGE_SIZE")
+    if not (isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= 50):
+        messages.append(PROBLEMS["bad_sessions_page_size"](value=size))
+    engine = str(getattr(settings, "SESSION_ENGINE", "") or "")
+    if engine == "django.contrib.sessions.backends.signed_cookies":
+        messages.append(PROBLEMS["cookie_sessions_backchannel"](engine=engine))
+    return messages
+
+
+def _shape(value: Any) -> str:
+    # "dict with non-string keys or names" reads better than "dict" for a dict of the wrong kind.
+    return "a dict with non-string keys or names" if isinstance(value, dict) else type(value).__name__
+
+
 _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_credentials,
     _check_base_url,
@@ -315,6 +351,7 @@ _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_dotted_paths,
     _check_ratelimit,
     _check_mfa_factors,
+    _check_sessions_tab,
 )
 
 

@@ -52,8 +52,9 @@ DEFAULTS: dict[str, Any] = {
     # Security tab: the MFA factors offered, e.g. ["otp", "webauthn-roaming"] (Auth0's factor names,
     # so the phone factor is "sms"), in that order. None: every factor the tenant enables.
     "MFA_FACTORS": None,
-    # Sessions tab: sessions per page, i.e. per Management API call (1..50; Auth0's maximum is 50).
-    "SESSIONS_PAGE_SIZE": 50,
+    # Sessions tab: sessions shown per page (1..50). The tab reads all of a user's sessions (50 per
+    # Management API call, Auth0's maximum) to order them by last activity, then pages locally.
+    "SESSIONS_PAGE_SIZE": 20,
     # Sessions tab: Auth0 client id -> the name users see under "Applications". The login client
     # (SOCIAL_AUTH_AUTH0_KEY) is "This site" unless named here; unnamed clients show their id.
     "SESSIONS_CLIENT_NAMES": {},
@@ -130,7 +131,7 @@ def _rates(given: Any) -> dict[str, str | None]:
 
 
 def _page_size(value: Any) -> int:
-    # Auth0 pages sessions by at most 50; a bad value is reported by selfservice.E041.
+    # 1..50 sessions per page of the tab; a bad value is reported by selfservice.E041.
     size = int(_as_float(value, DEFAULTS["SESSIONS_PAGE_SIZE"]))
     return size if 1 <= size <= 50 else int(DEFAULTS["SESSIONS_PAGE_SIZE"])
 

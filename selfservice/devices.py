@@ -10,7 +10,9 @@ laptop from their phone at a glance and spot a device they do not know. Parsing 
   "Windows" without a version: Windows 11 still sends "Windows NT 10.0", so any number would
   be a guess,
 - counts command-line tools and HTTP libraries (curl, python-httpx, Postman...) and headless
-  browsers as bots: nobody reads their account page from curl,
+  browsers as bots: nobody reads their account page from curl. Crawlers and tools are named
+  without a version or platform ("Googlebot", "python-httpx"): "python-httpx 0" or "Googlebot
+  on Android" would say more than the user agent means,
 - never raises: an empty or unreadable user agent is an "Unknown device".
 
 Parsing is cached by user-agent string (a user's sessions mostly share a handful); labels are
@@ -51,6 +53,8 @@ BROWSER_NAMES = {
     "Opera Mobile": "Opera",
     "IE": "Internet Explorer",
     "HeadlessChrome": "Headless Chrome",
+    "PostmanRuntime": "Postman",
+    "postmanruntime": "Postman",
 }
 # Browsers whose own version number tells the user nothing (it tracks the OS release).
 VERSIONLESS = frozenset({"Safari"})
@@ -121,11 +125,14 @@ def _parse(raw: str) -> _Parsed:
     version = _major(agent.browser.version)
     if not family and tool:
         family = tool.group("name")
-        version = _major(_version_after(raw, len(tool.group("name"))))
     name = BROWSER_NAMES.get(family, family)
+    kind = _kind(agent, name, tool is not None)
+    platform = _platform(agent)
     if name in VERSIONLESS:
         version = ""
-    return _Parsed(name, version, _platform(agent), _kind(agent, name, tool is not None))
+    if kind == "bot" and not name.lower().startswith("headless"):
+        version = platform = ""
+    return _Parsed(name, version, platform, kind)
 
 
 def _kind(agent: object, browser: str, is_tool: bool) -> str:
@@ -160,8 +167,3 @@ def _major(version: tuple[object, ...] | None) -> str:
     first = version[0]
     return str(first) if isinstance(first, int) or (isinstance(first, str) and first.isdigit()) else ""
 
-
-def _version_after(raw: str, offset: int) -> tuple[object, ...]:
-    # "curl/8.5.0" -> (8, 5, 0); the tool regex matched the name at the start.
-    found = re.match(r"/(\d+)", raw[offset:])
-    return (int(found.group(1)),) if found else ()

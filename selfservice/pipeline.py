@@ -17,6 +17,9 @@ import jwt
 
 SID_KEY = "selfservice_auth0_sid"
 AUTH_TIME_KEY = "selfservice_auth0_auth_time"
+# The same claims (and the sub) on the request, for selfservice.receivers: Django's login()
+# flushes the session when another user was signed in in this browser.
+REQUEST_ATTRIBUTE = "_selfservice_auth0_claims"
 
 
 def store_auth0_session(
@@ -34,3 +37,7 @@ def store_auth0_session(
         strategy.session_set(SID_KEY, str(claims["sid"]))
     if claims.get("auth_time") is not None:
         strategy.session_set(AUTH_TIME_KEY, int(claims["auth_time"]))
+    request = getattr(strategy, "request", None)
+    if request is not None and claims.get("sid"):
+        stash = {"sid": str(claims["sid"]), "auth_time": claims.get("auth_time"), "sub": kwargs.get("uid")}
+        setattr(request, REQUEST_ATTRIBUTE, stash)

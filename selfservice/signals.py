@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["authentication_method_removed", "profile_updated"]
+__all__ = ["authentication_method_removed", "profile_updated", "session_revoked"]
 
 # The signed-in user changed root attributes of their Auth0 profile on the General tab.
 # Arguments:
@@ -32,4 +32,15 @@ profile_updated = Signal()
 #   method_type     its type, e.g. "totp", "phone", "webauthn-roaming"
 authentication_method_removed = Signal()
 
-# Later issues add: preferences_updated, session_revoked.
+# The signed-in user ended one of their Auth0 sessions on the Sessions tab (one signal per
+# session, also for "sign out everywhere else"); Auth0 accepted the revoke.
+# Arguments:
+#   sender          the view class
+#   request         the HttpRequest
+#   user            the Django user (request.user)
+#   auth0_user_id   the session's owner, e.g. "auth0|63d1..."
+#   session_id      the Auth0 session id (the ID token's sid)
+#   current         True when it was this browser's own session (the user is signed out next)
+session_revoked = Signal()
+
+# Later issues add: preferences_updated.

@@ -19,6 +19,9 @@ urlpatterns = [
     path("security/recovery-code/", views.RecoveryCodeView.as_view(), name="regenerate-recovery-code"),
     path("security/<str:method_id>/remove/", views.RemoveMethodView.as_view(), name="remove-method"),
     path("sessions/", views.SessionsView.as_view(), name="sessions"),
+    path("sessions/revoke-others/", views.RevokeOtherSessionsView.as_view(), name="revoke-other-sessions"),
+    path("sessions/<str:session_id>/revoke/", views.RevokeSessionView.as_view(), name="revoke-session"),
+    path("backchannel-logout/", views.BackchannelLogoutView.as_view(), name="backchannel-logout"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
 ]

@@ -58,6 +58,8 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "TOKEN_REFRESH_MARGIN": 0,
         "FACTORS_CACHE_TTL": 0,
         "MFA_FACTORS": ["otp", "webauthn-roaming", "recovery-code"],
+        "SESSIONS_PAGE_SIZE": 50,
+        "SESSIONS_CLIENT_NAMES": {"mobile-app": "Acme for iOS"},
     }
     assert check_settings(None) == []
 
@@ -86,6 +88,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.W030", {}, {"MFA_FACTORS": ["otp", "phone"]}, ["selfservice.W030"]),
     ("selfservice.W031", {}, {"MFA_FACTORS": ["otp", "duo"]}, ["selfservice.W031"]),
     ("selfservice.W032", {}, {"MFA_FACTORS": []}, ["selfservice.W032"]),
+    ("selfservice.E040", {}, {"SESSIONS_CLIENT_NAMES": ["selfservice-web"]}, ["selfservice.E040"]),
+    ("selfservice.E041", {}, {"SESSIONS_PAGE_SIZE": 51}, ["selfservice.E041"]),
+    ("selfservice.W040", {"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, {}, ["selfservice.W040"]),
 ]
 
 
@@ -187,6 +192,20 @@ def test_checks_never_raise_whatever_the_value(clean: Any, key: str) -> None:
         clean.SELFSERVICE = {**CLEAN, key: value, 1: "non-string key"}
         messages = check_settings(None)
         assert "selfservice.W002" in ids(messages)
+
+
+@pytest.mark.parametrize("size", [0, -1, 50.0, "20", True, None])
+def test_sessions_page_sizes_outside_1_to_50_are_refused(clean: Any, size: Any) -> None:
+    clean.SELFSERVICE = {**CLEAN, "SESSIONS_PAGE_SIZE": size}
+    assert ids(check_settings(None)) == ["selfservice.E041"]
+
+
+def test_client_names_must_map_strings_to_strings(clean: Any) -> None:
+    clean.SELFSERVICE = {**CLEAN, "SESSIONS_CLIENT_NAMES": {"abc": 3}}
+    [message] = check_settings(None)
+    assert message.id == "selfservice.E040" and "non-string" in message.msg
+    clean.SELFSERVICE = {**CLEAN, "SESSIONS_CLIENT_NAMES": {"abc": "Mobile app"}, "SESSIONS_PAGE_SIZE": 1}
+    assert check_settings(None) == []
 
 
 def test_check_command_runs_the_registered_check(clean: Any) -> None:

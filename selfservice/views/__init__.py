@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from .auth import LoginView, LogoutView
+from .backchannel import BackchannelLogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
 from .preferences import PreferencesView
 from .security import EnrollView, RecoveryCodeView, RemoveMethodView, SecurityView
-from .sessions import SessionsView
+from .sessions import RevokeOtherSessionsView, RevokeSessionView, SessionsView
 
 __all__ = [
     "AccountMixin",
     "AccountTabView",
     "EnrollView",
+    "BackchannelLogoutView",
     "GeneralView",
     "HtmxPartialMixin",
     "LoginView",
@@ -20,6 +22,8 @@ __all__ = [
     "PreferencesView",
     "RecoveryCodeView",
     "RemoveMethodView",
+    "RevokeOtherSessionsView",
+    "RevokeSessionView",
     "SecurityView",
     "SessionsView",
     "UpstreamProblem",

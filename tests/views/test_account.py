@@ -118,7 +118,6 @@ def test_sign_in_methods_are_named_for_people() -> None:
 
 @pytest.mark.parametrize(("tab", "text"), [
     ("preferences", "Preferences are not configured yet."),
-    ("sessions", "Active sessions cannot be listed here yet."),
 ])
 def test_tabs_not_built_yet_say_so_without_calling_auth0(
     logged_in_client: Client, tenant: Emulator, tab: str, text: str

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.signals import setting_changed
+from django.urls import reverse
 
 
 class Command(BaseCommand):
@@ -74,6 +75,13 @@ class Command(BaseCommand):
                     "Stop whatever uses that port or pass --emulator-port."
                 ) from exc
             emulator.configure(public_url=url)
+            # Back-channel logout over HTTP: ending a session at the tenant signs that browser
+            # out of the demo too (real Auth0 needs a public https URL; the emulator allows loopback).
+            site = f"http://{options['host'] or '127.0.0.1'}:{options['port']}"
+            emulator.configure_client(
+                str(getattr(settings, "SOCIAL_AUTH_AUTH0_KEY", "selfservice-web")),
+                backchannel_logout_urls=[site + reverse("selfservice:backchannel-logout")],
+            )
             netloc = url.split("://", 1)[1]
             selfservice = {**settings.SELFSERVICE, "AUTH0_DOMAIN": netloc, "AUTH0_BASE_URL": url}
             with _changed_settings(

@@ -1,0 +1,127 @@
+"""``python manage.py selfservice_diagnose``: can this site really use its Auth0 tenant?
+
+``manage.py check`` validates settings without any network call; this command makes the calls
+the account pages make and says, line by line, what works:
+
+- the Management API token (client credentials) and the scopes it carries, against the ones
+  the pages need (README "Auth0 Management API scopes");
+- the MFA factors endpoint (Security tab);
+- the session endpoints (Sessions tab), which exist on Enterprise plans only: on other plans
+  the line says "not available on this plan" and the Sessions tab explains it to users;
+- what to register as the login application's Back-Channel Logout URI.
+
+Exit status 1 when something the pages need is broken (a plan without session endpoints is
+reported, not counted as broken).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import NoReverseMatch, reverse
+
+from selfservice.backchannel import expected_audience, expected_issuer
+from selfservice.conf import get_settings
+from selfservice.gateway import GatewayError, NotFound, get_gateway
+from selfservice.sessions import is_plan_restriction
+
+REQUIRED_SCOPES = (
+    "read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "delete:refresh_tokens",
+    "read:guardian_factors", "read:authentication_methods", "delete:authentication_methods",
+    "create:guardian_enrollment_tickets", "create:user_tickets",
+)
+# An id no session has: a tenant with session endpoints answers 404, one without refuses.
+PROBE_SESSION_ID = "selfservice-diagnose-probe"
+
+
+class Command(BaseCommand):
+    help = "Check the Auth0 tenant: Management API token and scopes, MFA factors, session endpoints."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        settings = get_settings()
+        self.problems = 0
+        self.stdout.write(f"Auth0 tenant: {settings.auth0_domain or '(AUTH0_DOMAIN not set)'}"
+                          + (f" via {settings.auth0_base_url}" if settings.auth0_base_url else ""))
+        token = self.check_token()
+        if token is not None:
+            self.check_scopes(token)
+        self.check_factors()
+        self.check_sessions()
+        self.backchannel_hint()
+        if self.problems:
+            raise CommandError(f"{self.problems} problem(s) found.")
+        self.stdout.write(self.style.SUCCESS("Everything the account pages need answered."))
+
+    def line(self, name: str, status: str, *, ok: bool | None = True) -> None:
+        text = f"{name}: {status}"
+        if ok is False:
+            self.problems += 1
+            self.stdout.write(self.style.ERROR(text))
+        elif ok is None:
+            self.stdout.write(self.style.WARNING(text))
+        else:
+            self.stdout.write(self.style.SUCCESS(text))
+
+    def check_token(self) -> str | None:
+        from selfservice.gateway.auth0 import connection
+
+        try:
+            token = connection(get_settings()).token.get()
+        except GatewayError as error:
+            self.line("Management API token", f"FAILED ({error.message})", ok=False)
+            return None
+        self.line("Management API token", "ok")
+        return token
+
+    def check_scopes(self, token: str) -> None:
+        try:
+            granted = set(str(jwt.decode(token, options={"verify_signature": False}).get("scope", "")).split())
+        except jwt.PyJWTError:
+            self.line("scopes", "unknown (the token is not a JWT)", ok=None)
+            return
+        missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+        if missing:
+            self.line("scopes", f"missing {', '.join(missing)}", ok=False)
+        else:
+            self.line("scopes", "ok")
+
+    def check_factors(self) -> None:
+        try:
+            factors = get_gateway().list_factors()
+        except GatewayError as error:
+            self.line("MFA factors endpoint", f"FAILED ({error.message})", ok=False)
+            return
+        enabled = ", ".join(f.name for f in factors if f.enabled) or "none enabled"
+        self.line("MFA factors endpoint", f"ok ({enabled})")
+
+    def check_sessions(self) -> None:
+        try:
+            get_gateway().get_session(PROBE_SESSION_ID)
+        except NotFound:
+            self.line("session endpoints", "available")
+        except GatewayError as error:
+            if is_plan_restriction(error):
+                self.line(
+                    "session endpoints",
+                    "not available on this plan (Enterprise only); the Sessions tab explains this to users",
+                    ok=None,
+                )
+            else:
+                self.line("session endpoints", f"FAILED ({error.message})", ok=False)
+        else:
+            self.line("session endpoints", "available")
+
+    def backchannel_hint(self) -> None:
+        try:
+            path = reverse("selfservice:backchannel-logout")
+        except NoReverseMatch:
+            self.line("back-channel logout", "selfservice.urls is not mounted", ok=None)
+            return
+        self.line(
+            "back-channel logout",
+            f"register https://YOUR-SITE{path} as the Back-Channel Logout URI of the application "
+            f"{expected_audience() or '(SOCIAL_AUTH_AUTH0_KEY not set)'}; tokens must come from {expected_issuer()}",
+            ok=None if not expected_audience() else True,
+        )
