@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["profile_updated"]
+__all__ = ["preferences_updated", "profile_updated"]
 
 # The signed-in user changed root attributes of their Auth0 profile on the General tab.
 # Arguments:
@@ -26,4 +26,13 @@ __all__ = ["profile_updated"]
 #   changed_fields  list of attribute names sent to Auth0, e.g. ["name", "nickname"]
 profile_updated = Signal()
 
-# Later issues add: preferences_updated, authentication_method_removed, session_revoked.
+# The signed-in user saved preferences (user_metadata keys of the active schema).
+# Arguments:
+#   sender          the view class that made the change
+#   request         the HttpRequest
+#   user            the Django user (request.user)
+#   auth0_user_id   the Auth0 user id that was changed
+#   changed_keys    sorted list of the user_metadata keys sent (deleted ones included)
+preferences_updated = Signal()
+
+# Later issues add: authentication_method_removed, session_revoked.

@@ -57,6 +57,7 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "CACHE_KEY_PREFIX": "ss",
         "TOKEN_REFRESH_MARGIN": 0,
         "FACTORS_CACHE_TTL": 0,
+        "PREFERENCES_PROFILE_LIMIT": 4096,
     }
     assert check_settings(None) == []
 
@@ -79,6 +80,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E014", {}, {"ADAPTER": "selfservice.adapter.Missing"}, ["selfservice.E014"]),
     ("selfservice.E015", {}, {"RATELIMIT": "10/m"}, ["selfservice.E015"]),
     ("selfservice.E016", {}, {"RATELIMIT": {"profile.update": "ten per minute"}}, ["selfservice.E016"]),
+    ("selfservice.E020", {}, {"PREFERENCES_PROFILE_LIMIT": "10 KB"}, ["selfservice.E020"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
     ("selfservice.W002", {}, {"TIMEOUTT": 3}, ["selfservice.W002"]),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .auth import LoginView, LogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
-from .preferences import PreferencesView
+from .preferences import PreferencesValidateView, PreferencesView
 from .security import SecurityView
 from .sessions import SessionsView
 
@@ -16,6 +16,7 @@ __all__ = [
     "HtmxPartialMixin",
     "LoginView",
     "LogoutView",
+    "PreferencesValidateView",
     "PreferencesView",
     "SecurityView",
     "SessionsView",

@@ -1,0 +1,459 @@
+"""JSON Schema -> Django form: the Preferences tab's form, built from the active schema.
+
+:func:`build_form_class` turns a schema that passed :func:`selfservice.schemas.schema_problems`
+into a :class:`PreferencesForm` subclass with one Django field per property. A nested object
+becomes a fieldset whose fields are named ``<object>__<member>`` (``address__city``) and is
+rebuilt into one dict, because it is one top-level ``user_metadata`` key: Auth0 merges the top
+level only, so a changed member means sending the whole object.
+
+Every value is validated twice: by the Django field (each one also checks its own subschema
+with jsonschema, so inline validation speaks the schema's rules) and, in ``clean()``, by
+jsonschema against the whole stored schema (:func:`selfservice.schemas.document_errors`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from selfservice.schemas import document_errors, enum_options, fingerprint, property_kind, validator_for
+
+__all__ = ["STATE_FIELD", "FieldGroup", "PreferencesForm", "build_form_class", "same_json"]
+
+STATE_FIELD = "_state"
+STATE_SALT = "selfservice.preferences.state"
+EMPTY_VALUES: tuple[Any, ...] = (None, "", [], ())
+
+# jsonschema's keyword -> a message people can read (and translators can translate). Django's
+# own field validators usually speak first; these show when only the schema objects.
+MESSAGES: dict[str, Any] = {
+    "required": _("This field is required."),
+    "enum": _("Select a valid choice."),
+    "const": _("Select a valid choice."),
+    "type": _("Enter a value of the right kind."),
+    "minLength": _("This value is too short."),
+    "maxLength": _("This value is too long."),
+    "pattern": _("This value does not have the expected form."),
+    "format": _("Enter a valid value."),
+    "minimum": _("This value is too small."),
+    "exclusiveMinimum": _("This value is too small."),
+    "maximum": _("This value is too large."),
+    "exclusiveMaximum": _("This value is too large."),
+    "multipleOf": _("This value is not an allowed step."),
+    "minItems": _("Select more choices."),
+    "maxItems": _("Select fewer choices."),
+    "uniqueItems": _("Select each choice once."),
+}
+
+
+def schema_message(keyword: str) -> Any:
+    return MESSAGES.get(keyword, _("This value is not allowed."))
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON (``True`` is not ``1``, key order does not matter)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+class SchemaValidator:
+    """Django validator: the value must be valid for the property's own subschema."""
+
+    def __init__(self, prop: Mapping[str, Any], to_json: Callable[[Any], Any] = lambda v: v) -> None:
+        self.validator = validator_for({k: v for k, v in prop.items() if k != "default"})
+        self.to_json = to_json
+
+    def __call__(self, value: Any) -> None:
+        for error in self.validator.iter_errors(self.to_json(value)):
+            raise ValidationError(schema_message(str(error.validator)), code=f"schema_{error.validator}")
+
+
+class ExclusiveBound:
+    """``exclusiveMinimum`` / ``exclusiveMaximum`` (Django has inclusive bounds only)."""
+
+    def __init__(self, limit: float, *, lower: bool) -> None:
+        self.limit, self.lower = limit, lower
+
+    def __call__(self, value: Any) -> None:
+        if self.lower and not value > self.limit:
+            raise ValidationError(_("Ensure this value is greater than %(limit)s."), code="exclusive_min", params={"limit": self.limit})
+        if not self.lower and not value < self.limit:
+            raise ValidationError(_("Ensure this value is less than %(limit)s."), code="exclusive_max", params={"limit": self.limit})
+
+
+class DateStringField(forms.DateField):
+    """A ``format: date`` string: a date picker in, ``"YYYY-MM-DD"`` out (JSON has no dates)."""
+
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    input_formats = ["%Y-%m-%d"]
+
+    def clean(self, value: Any) -> str | None:
+        cleaned = super().clean(value)
+        return cleaned.isoformat() if isinstance(cleaned, date) else None
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
+class _Choices:
+    """Posted strings back to the schema's JSON values ("25" -> 25); unknown ones are invalid."""
+
+    def __init__(self, options: list[tuple[Any, Any]]) -> None:
+        self.values = {str(value): value for value, _label in options}
+        self.order = list(self.values)
+
+    def __call__(self, posted: Any) -> Any:
+        try:
+            return self.values[str(posted)]
+        except KeyError:
+            raise ValueError(posted) from None
+
+
+class EnumField(forms.TypedChoiceField):
+    """A choice whose value may be a number: the form speaks strings, the schema JSON values."""
+
+    def __init__(self, *, options: list[tuple[Any, Any]], prop: Mapping[str, Any], **kwargs: Any) -> None:
+        self.lookup = _Choices(options)
+        self.schema_validator = SchemaValidator(prop)
+        super().__init__(choices=[(str(v), label) for v, label in options], coerce=self.lookup, empty_value=None, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else str(value)
+
+    def clean(self, value: Any) -> Any:
+        cleaned = super().clean(value)
+        if cleaned is not None:
+            self.schema_validator(cleaned)
+        return cleaned
+
+
+class EnumListField(forms.TypedMultipleChoiceField):
+    """Several choices of an enum (``array`` of ``items.enum``), in the schema's order."""
+
+    def __init__(self, *, options: list[tuple[Any, Any]], prop: Mapping[str, Any], **kwargs: Any) -> None:
+        self.lookup = _Choices(options)
+        self.schema_validator = SchemaValidator(prop)
+        super().__init__(choices=[(str(v), label) for v, label in options], coerce=self.lookup, empty_value=[], **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return [str(item) for item in value] if isinstance(value, list | tuple) else value
+
+    def clean(self, value: Any) -> list[Any]:
+        cleaned: list[Any] = super().clean(value)
+        # Posted order is the browser's; keep the schema's, drop repeats (uniqueItems).
+        cleaned = sorted(dict.fromkeys(cleaned), key=lambda item: self.lookup.order.index(str(item)))
+        if cleaned or self.required:
+            self.schema_validator(cleaned)
+        return cleaned
+
+
+class FieldGroup:
+    """What the template renders: top-level fields (``name`` None) or one nested object."""
+
+    def __init__(self, name: str | None, legend: Any, description: Any, fields: list[str]) -> None:
+        self.name, self.legend, self.description, self.fields = name, legend, description, fields
+
+
+class PreferencesForm(forms.Form):
+    """Base class of every built form; ``build_form_class`` fills the class attributes."""
+
+    schema: ClassVar[dict[str, Any]] = {}
+    schema_id: ClassVar[tuple[int | None, str]] = (None, "")
+    #: top-level key -> its form field names (one, or the members of a nested object)
+    key_fields: ClassVar[dict[str, list[str]]] = {}
+    groups: ClassVar[list[FieldGroup]] = []
+    readonly_keys: ClassVar[frozenset[str]] = frozenset()
+    required_keys: ClassVar[frozenset[str]] = frozenset()
+
+    _state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data: Any = None, *, metadata: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        """``metadata`` (the user's current user_metadata) gives the initial values."""
+        if metadata is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(metadata)
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(data, **kwargs)
+        if not self.is_bound and STATE_FIELD not in self.initial:
+            self.initial[STATE_FIELD] = self.sign_state(self.initial)
+        validate_url = reverse("selfservice:validate-preferences")
+        for name, field in self.fields.items():
+            if name == STATE_FIELD:
+                continue
+            auto_id = self.auto_id % name if isinstance(self.auto_id, str) and "%s" in self.auto_id else name
+            described = [f"{auto_id}_helptext"] if field.help_text else []
+            field.widget.attrs.update({
+                "aria-describedby": " ".join([*described, f"{auto_id}_errors"]),
+                # Inline validation: htmx posts the whole form and swaps this field's errors.
+                "hx-post": validate_url,
+                "hx-trigger": "change",
+                "hx-target": f"#{auto_id}_errors",
+                "hx-swap": "outerHTML",
+            })
+
+    @classmethod
+    def from_submitted(cls, data: Mapping[str, Any]) -> PreferencesForm:
+        """An unbound form showing what was typed (no errors), carrying the posted state.
+
+        For pages that could not validate or save (throttled, Auth0 unavailable): the user's
+        input is kept and "try again" resubmits it against the same rendered state.
+        """
+        typed = cls.typed_values(data)
+        return cls(initial={**typed, STATE_FIELD: str(data.get(STATE_FIELD) or "")})
+
+    @classmethod
+    def typed_values(cls, data: Mapping[str, Any], names: Any = None) -> dict[str, Any]:
+        """The raw values ``data`` holds for this form's fields (only the fields present).
+
+        ``names``: the fields the submitted form had; others were not typed (an unchecked
+        box and a field the old form did not have look the same in a POST).
+        """
+        typed: dict[str, Any] = {}
+        for name, field in cls.base_fields.items():
+            if name == STATE_FIELD or field.disabled or (names is not None and name not in names):
+                continue
+            present = name in data or isinstance(field.widget, forms.CheckboxInput | forms.CheckboxSelectMultiple)
+            if present:
+                typed[name] = field.widget.value_from_datadict(data, {}, name)
+        return typed
+
+    def state_field(self) -> forms.BoundField:
+        """The hidden field with the signed state (templates cannot say ``form._state``)."""
+        return self[STATE_FIELD]
+
+    def bound_groups(self) -> list[dict[str, Any]]:
+        """Fieldsets for the template: ``[{"name", "legend", "description", "fields"}]``."""
+        return [
+            {"name": g.name, "legend": g.legend, "description": g.description, "fields": [self[n] for n in g.fields]}
+            for g in self.groups
+        ]
+
+    # -- state: which schema and which values the user was shown -----------------------------
+
+    @classmethod
+    def initial_from(cls, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        """Initial field values from user_metadata (schema defaults for absent keys)."""
+        initial: dict[str, Any] = {}
+        properties = cls.schema["properties"]
+        for key, names in cls.key_fields.items():
+            prop = properties[key]
+            if property_kind(prop) == "object":
+                value = metadata.get(key)
+                value = value if isinstance(value, dict) else prop.get("default") or {}
+                for name in names:
+                    member = name.split("__", 1)[1]
+                    initial[name] = value.get(member, prop["properties"][member].get("default")) if isinstance(value, dict) else None
+            else:
+                value = metadata[key] if key in metadata else prop.get("default")
+                initial[key] = None if property_kind(prop) == "array" and not isinstance(value, list) else value
+        return initial
+
+    def sign_state(self, initial: Mapping[str, Any]) -> str:
+        values = {name: initial.get(name) for names in self.key_fields.values() for name in names}
+        return signing.dumps({"schema": list(self.schema_id), "initial": values}, salt=STATE_SALT, compress=True)
+
+    @classmethod
+    def read_state(cls, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The signed state a rendered form carried: ``{"schema": [pk, fp], "initial": {...}}``."""
+        try:
+            state = signing.loads(str(data.get(STATE_FIELD) or ""), salt=STATE_SALT)
+        except signing.BadSignature:
+            return None
+        return state if isinstance(state, dict) and isinstance(state.get("initial"), dict) else None
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        for key, names in self.key_fields.items():
+            prop = self.schema["properties"][key]
+            if property_kind(prop) != "object" or not self._present(names):
+                continue
+            for member in prop.get("required") or []:
+                name = f"{key}__{member}"
+                if name not in self.errors and cleaned.get(name) in EMPTY_VALUES:
+                    self.add_error(name, ValidationError(_("This field is required."), code="required"))
+        if not self.errors:
+            for field, keyword, _error in document_errors(self.schema, self.document()):
+                target = field if field in self.fields else None
+                if target is None or target not in self.errors:
+                    self.add_error(target, ValidationError(schema_message(keyword), code=f"schema_{keyword}"))
+        return cleaned
+
+    def _present(self, names: list[str]) -> bool:
+        return any(self.cleaned_data.get(name) not in (*EMPTY_VALUES, False) for name in names)
+
+    def document(self) -> dict[str, Any]:
+        """The declared keys as the user left them (cleared optional keys absent)."""
+        document: dict[str, Any] = {}
+        for key, names in self.key_fields.items():
+            value = self.value_for(key, names)
+            if value is not None:
+                document[key] = value
+        return document
+
+    def value_for(self, key: str, names: list[str]) -> Any:
+        prop = self.schema["properties"][key]
+        if property_kind(prop) == "object":
+            if not self._present(names) and key not in self.required_keys:
+                return None
+            members = {name.split("__", 1)[1]: self.cleaned_data.get(name) for name in names}
+            return {m: v for m, v in members.items() if v not in EMPTY_VALUES or (v == [] and m in (prop.get("required") or []))}
+        value = self.cleaned_data.get(key)
+        if value in EMPTY_VALUES and not (value == [] and key in self.required_keys):
+            return None
+        return value
+
+    def changes(self, current: Mapping[str, Any]) -> dict[str, Any]:
+        """The keys to send: changed by the user, different from Auth0's; ``None`` deletes.
+
+        "Changed" compares with the values the form was *rendered* with (its initial), not
+        with what Auth0 holds now, so two tabs editing different fields do not undo each
+        other. A required key Auth0 does not have yet is sent too (with the shown default),
+        so the stored metadata stays valid. Read-only keys are never sent. After is_valid().
+        """
+        changed = set(self.changed_data)
+        out: dict[str, Any] = {}
+        for key, names in self.key_fields.items():
+            if key in self.readonly_keys:
+                continue
+            new = self.value_for(key, names)
+            touched = any(name in changed for name in names)
+            materialize = key in self.required_keys and key not in current and new is not None
+            if (touched or materialize) and not same_json(new, current.get(key)):
+                out[key] = new
+        return out
+
+    def merged(self, current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared keys as Auth0 will hold them after ``changes`` (a top-level merge)."""
+        merged = {key: current[key] for key in self.key_fields if key in current}
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return merged
+
+
+
+def _label(prop: Mapping[str, Any], key: str) -> Any:
+    # Titles and descriptions are data, translated at render time through the site's catalogs.
+    title = prop.get("title")
+    return _(title) if title else capfirst(key.replace("_", " ").replace("-", " "))
+
+
+def _options(prop: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    return [(value, _(title) if title else _(str(value))) for value, title in enum_options(prop)]
+
+
+def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.Field:
+    """One Django field for one (non-object) property."""
+    kind = property_kind(prop)
+    common: dict[str, Any] = {
+        "label": _label(prop, key),
+        "help_text": _(prop["description"]) if prop.get("description") else "",
+        "disabled": bool(prop.get("readOnly")),
+    }
+    field: forms.Field
+    if kind == "enum":
+        options = _options(prop)
+        radios = prop.get("x-widget") == "radios"
+        if not required:
+            options = [(None, _("Not set") if radios else "—"), *options]
+        widget = forms.RadioSelect if radios else forms.Select
+        field = EnumField(options=[o for o in options if o[0] is not None], prop=prop, required=required, widget=widget, **common)
+        field.choices = [("" if v is None else str(v), label) for v, label in options]
+    elif kind == "array":
+        items = prop["items"]
+        widget = forms.SelectMultiple if prop.get("x-widget") == "select" else forms.CheckboxSelectMultiple
+        field = EnumListField(options=_options(items), prop=prop, required=bool(prop.get("minItems")), widget=widget, **common)
+    elif kind == "boolean":
+        field = forms.BooleanField(required=False, **common)
+    elif kind in ("integer", "number"):
+        cls = forms.IntegerField if kind == "integer" else forms.FloatField
+        field = cls(required=required, min_value=prop.get("minimum"), max_value=prop.get("maximum"), **common)
+        if "multipleOf" in prop:
+            field.widget.attrs["step"] = str(prop["multipleOf"])
+        for bound, lower in (("exclusiveMinimum", True), ("exclusiveMaximum", False)):
+            if bound in prop:
+                field.validators.append(ExclusiveBound(prop[bound], lower=lower))
+    else:
+        string: dict[str, Any] = {"max_length": prop.get("maxLength"), "min_length": prop.get("minLength")}
+        fmt = prop.get("format")
+        if fmt == "date":
+            field = DateStringField(required=required, **common)
+        elif fmt == "email":
+            field = forms.EmailField(required=required, **string, **common)
+        elif fmt == "uri":
+            field = forms.URLField(required=required, assume_scheme="https", **string, **common)
+        else:
+            field = forms.CharField(required=required, **string, **common)
+        if "pattern" in prop:
+            field.validators.append(RegexValidator(prop["pattern"], message=_("This value does not have the expected form.")))
+            field.widget.attrs["pattern"] = prop["pattern"]
+    if kind == "string" and prop.get("format") == "date":
+        field.validators.append(SchemaValidator(prop, to_json=lambda v: v.isoformat() if isinstance(v, date) else v))
+    elif kind not in ("enum", "array"):  # those check the schema after coercion, in clean()
+        field.validators.append(SchemaValidator(prop))
+    return field
+
+
+def build_form_class(schema: Mapping[str, Any], schema_pk: int | None = None) -> type[PreferencesForm]:
+    """A :class:`PreferencesForm` subclass for ``schema`` (a renderable one: see schemas.py)."""
+    return _build(json.dumps(schema, sort_keys=True), schema_pk)
+
+
+@lru_cache(maxsize=16)
+def _build(canonical: str, schema_pk: int | None) -> type[PreferencesForm]:
+    # Keyed by content: an edited schema builds a new class; building is cheap, caching keeps
+    # inline validation (one request per changed field) cheaper still.
+    schema = json.loads(canonical)
+    required = set(schema.get("required") or [])
+    fields: dict[str, forms.Field] = {}
+    key_fields: dict[str, list[str]] = {}
+    top: list[str] = []
+    groups: list[FieldGroup] = []
+    readonly: set[str] = set()
+    for key, prop in schema["properties"].items():
+        if prop.get("readOnly"):
+            readonly.add(key)
+        if property_kind(prop) == "object":
+            inner_required = set(prop.get("required") or [])
+            names = []
+            for member, sub in prop["properties"].items():
+                name = f"{key}__{member}"
+                fields[name] = build_field(sub, required=key in required and member in inner_required, key=member)
+                if prop.get("readOnly"):
+                    fields[name].disabled = True
+                names.append(name)
+            key_fields[key] = names
+            description = _(prop["description"]) if prop.get("description") else ""
+            groups.append(FieldGroup(key, _label(prop, key), description, names))
+        else:
+            fields[key] = build_field(prop, required=key in required, key=key)
+            key_fields[key] = [key]
+            top.append(key)
+    if top:
+        groups.insert(0, FieldGroup(None, "", "", top))
+    attrs: dict[str, Any] = {
+        **fields,
+        "schema": schema,
+        "schema_id": (schema_pk, fingerprint(schema)),
+        "key_fields": key_fields,
+        "groups": groups,
+        "readonly_keys": frozenset(readonly),
+        "required_keys": frozenset(required),
+    }
+    return type("PreferencesSchemaForm", (PreferencesForm,), attrs)
