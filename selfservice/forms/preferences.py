@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +65,12 @@ def same_json(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+# Keywords the Django fields check themselves, with Django's own (translated) messages; the
+# per-field schema check skips them so one mistake gives one message. The whole-document
+# jsonschema check in PreferencesForm.clean() still applies every keyword.
+NATIVE_KEYWORDS = frozenset({"type", "format", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "oneOf", "anyOf"})
+
+
 class SchemaValidator:
     """Django validator: the value must be valid for the property's own subschema."""
 
@@ -75,7 +80,8 @@ class SchemaValidator:
 
     def __call__(self, value: Any) -> None:
         for error in self.validator.iter_errors(self.to_json(value)):
-            raise ValidationError(schema_message(str(error.validator)), code=f"schema_{error.validator}")
+            if error.validator not in NATIVE_KEYWORDS:
+                raise ValidationError(schema_message(str(error.validator)), code=f"schema_{error.validator}")
 
 
 class ExclusiveBound:
@@ -378,7 +384,9 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
     elif kind == "array":
         items = prop["items"]
         widget = forms.SelectMultiple if prop.get("x-widget") == "select" else forms.CheckboxSelectMultiple
-        field = EnumListField(options=_options(items), prop=prop, required=bool(prop.get("minItems")), widget=widget, **common)
+        # An optional key may be cleared (deleted) whatever minItems says; minItems counts
+        # only when something is selected (checked in EnumListField.clean).
+        field = EnumListField(options=_options(items), prop=prop, required=required and bool(prop.get("minItems")), widget=widget, **common)
     elif kind == "boolean":
         field = forms.BooleanField(required=False, **common)
     elif kind in ("integer", "number"):
@@ -401,7 +409,8 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
         else:
             field = forms.CharField(required=required, **string, **common)
         if "pattern" in prop:
-            field.validators.append(RegexValidator(prop["pattern"], message=_("This value does not have the expected form.")))
+            # Checked by SchemaValidator (jsonschema's pattern: a search, as in the browser's
+            # pattern attribute, which is anchored though: the server has the last word).
             field.widget.attrs["pattern"] = prop["pattern"]
     if kind == "string" and prop.get("format") == "date":
         field.validators.append(SchemaValidator(prop, to_json=lambda v: v.isoformat() if isinstance(v, date) else v))
