@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .schemas import fingerprint, schema_problems
+from .schemas import apply_order, fingerprint, property_order, schema_problems
 
 __all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema"]
 
@@ -36,6 +36,9 @@ class PreferenceSchema(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     schema = models.JSONField(_("schema"), help_text=_("A JSON Schema (draft 2020-12) of user_metadata keys."))
     is_active = models.BooleanField(_("active"), default=False, help_text=_("The Preferences tab uses the active schema."))
+    # The order of the properties as written: PostgreSQL's jsonb does not keep key order, and
+    # the form shows fields in this order. {"": top-level names, "<object>": member names}.
+    field_order = models.JSONField(_("field order"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -54,6 +57,7 @@ class PreferenceSchema(models.Model):
         return f"{self.name} v{self.version}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.field_order = property_order(self.schema)
         with transaction.atomic():
             if self.is_active:
                 # Deactivate the others first, or the one-active constraint refuses this row.
@@ -82,6 +86,12 @@ class PreferenceSchema(models.Model):
     def fingerprint(self) -> str:
         """Changes whenever the schema's content does (even without a new version number)."""
         return fingerprint(self.schema)
+
+    @property
+    def ordered_schema(self) -> dict[str, Any]:
+        """The schema with its properties in the order they were written (see field_order)."""
+        ordered: dict[str, Any] = apply_order(self.schema, self.field_order)
+        return ordered
 
     def activate(self) -> None:
         """Make this schema the one the tab uses (and no other)."""

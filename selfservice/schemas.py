@@ -38,10 +38,12 @@ __all__ = [
     "FORMAT_CHECKER",
     "KEY",
     "SchemaProblem",
+    "apply_order",
     "document_errors",
     "fingerprint",
     "pointer",
     "property_kind",
+    "property_order",
     "schema_problems",
     "validator_for",
 ]
@@ -106,6 +108,35 @@ def fingerprint(schema: Any) -> str:
     """A short hash of the schema's canonical JSON: changes whenever the schema does."""
     canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def property_order(schema: Any) -> dict[str, list[str]]:
+    """``{"": top-level property names, "<object>": its member names}``, as written."""
+    order: dict[str, list[str]] = {}
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return order
+    order[""] = list(properties)
+    for name, prop in properties.items():
+        if isinstance(prop, dict) and isinstance(prop.get("properties"), dict):
+            order[name] = list(prop["properties"])
+    return order
+
+
+def apply_order(schema: Any, order: Mapping[str, list[str]]) -> Any:
+    """``schema`` with its properties re-ordered by ``order`` (unknown names keep their place, last)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict) or not order:
+        return schema
+
+    def ordered(properties: dict[str, Any], names: list[str]) -> dict[str, Any]:
+        rank = {name: i for i, name in enumerate(names)}
+        return dict(sorted(properties.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+    props = ordered(schema["properties"], order.get("", []))
+    for name, prop in props.items():
+        if isinstance(prop, dict) and isinstance(prop.get("properties"), dict) and name in order:
+            props[name] = {**prop, "properties": ordered(prop["properties"], order[name])}
+    return {**schema, "properties": props}
 
 
 def property_kind(prop: Mapping[str, Any]) -> str:

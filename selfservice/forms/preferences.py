@@ -376,7 +376,8 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
     if kind == "enum":
         options = _options(prop)
         radios = prop.get("x-widget") == "radios"
-        if not required:
+        # An optional enum can be cleared (the key is deleted), unless a default stands for "unset".
+        if not required and "default" not in prop:
             options = [(None, _("Not set") if radios else "—"), *options]
         widget = forms.RadioSelect if radios else forms.Select
         field = EnumField(options=[o for o in options if o[0] is not None], prop=prop, required=required, widget=widget, **common)
@@ -392,8 +393,10 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
     elif kind in ("integer", "number"):
         cls = forms.IntegerField if kind == "integer" else forms.FloatField
         field = cls(required=required, min_value=prop.get("minimum"), max_value=prop.get("maximum"), **common)
-        if "multipleOf" in prop:
-            field.widget.attrs["step"] = str(prop["multipleOf"])
+        step = prop.get("multipleOf")
+        # The browser counts steps from min; the schema from 0. Hint only when they agree.
+        if step and (prop.get("minimum") is None or float(prop["minimum"]) % float(step) == 0):
+            field.widget.attrs["step"] = str(step)
         for bound, lower in (("exclusiveMinimum", True), ("exclusiveMaximum", False)):
             if bound in prop:
                 field.validators.append(ExclusiveBound(prop[bound], lower=lower))
@@ -421,7 +424,7 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
 
 def build_form_class(schema: Mapping[str, Any], schema_pk: int | None = None) -> type[PreferencesForm]:
     """A :class:`PreferencesForm` subclass for ``schema`` (a renderable one: see schemas.py)."""
-    return _build(json.dumps(schema, sort_keys=True), schema_pk)
+    return _build(json.dumps(schema), schema_pk)  # key order matters: it is the field order
 
 
 @lru_cache(maxsize=16)

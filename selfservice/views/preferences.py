@@ -74,7 +74,7 @@ def form_class_for(schema: PreferenceSchema | None) -> type[PreferencesForm] | N
     if not _renderable(json.dumps(schema.schema, sort_keys=True)):
         logger.error("The active preference schema %s cannot be rendered; run full_clean() on it.", schema)
         return None
-    return build_form_class(schema.schema, schema.pk)
+    return build_form_class(schema.ordered_schema, schema.pk)
 
 
 class PreferencesView(AccountTabView):
