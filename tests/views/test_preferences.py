@@ -10,6 +10,7 @@ import pytest
 from django.forms import CheckboxInput, MultipleChoiceField
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, PreferenceSchema
@@ -509,3 +510,14 @@ def test_inline_validation_is_post_only_and_needs_a_login(client: Client, dana: 
     dana.logout()
     response = client.post(VALIDATE, {}, headers={"HX-Trigger-Name": "handle"})
     assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+def test_schema_titles_are_translated_through_the_sites_catalogs(dana: Client, schema: PreferenceSchema) -> None:
+    schema.schema["properties"]["handle"]["title"] = "Nickname"  # a msgid the app's catalog has
+    schema.save()
+
+    with translation.override("es"):
+        html = dana.get(URL).content.decode()
+
+    assert '<label for="id_handle">Apodo</label>' in html
+    assert "Guardar preferencias" in html
