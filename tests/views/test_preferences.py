@@ -521,3 +521,16 @@ def test_schema_titles_are_translated_through_the_sites_catalogs(dana: Client, s
 
     assert '<label for="id_handle">Apodo</label>' in html
     assert "Guardar preferencias" in html
+
+
+def test_queries_per_request_one_for_the_schema_beyond_login(dana: Client, tenant: Emulator, django_assert_num_queries: Any) -> None:
+    # session + user + Auth0 id (social-auth) are the login's; the tab adds the schema query.
+    with django_assert_num_queries(4):
+        data = {**form_data(dana.get(URL)), "handle": "alice"}
+    with django_assert_num_queries(4):
+        dana.post(VALIDATE, data, headers={**HTMX, "HX-Trigger-Name": "handle"})
+    with django_assert_num_queries(5):  # + the audit row
+        dana.post(URL, data)
+    assert [(r["method"], r["path"]) for r in tenant.requests() if r["path"].startswith("/api/v2/")] == [
+        ("GET", "/api/v2/users/auth0|dana"), ("GET", "/api/v2/users/auth0|dana"), ("PATCH", "/api/v2/users/auth0|dana"),
+    ]
