@@ -208,3 +208,16 @@ def test_an_unchanged_schema_has_the_same_fingerprint() -> None:
     assert a.fingerprint == b.fingerprint
     b.schema["title"] = "Other"
     assert a.fingerprint != b.fingerprint
+
+
+@pytest.mark.django_db
+def test_the_written_property_order_survives_a_database_that_sorts_keys() -> None:
+    stored = PreferenceSchema.objects.create(name="p", schema=copy.deepcopy(FULL_SCHEMA))
+    # What PostgreSQL's jsonb gives back: keys in its own order, not the written one.
+    stored.schema = json.loads(json.dumps(stored.schema, sort_keys=True))
+
+    ordered = stored.ordered_schema
+
+    assert list(ordered["properties"]) == list(FULL_SCHEMA["properties"])
+    assert list(ordered["properties"]["address"]["properties"]) == ["city", "postal_code", "country"]
+    assert stored.fingerprint == PreferenceSchema(schema=FULL_SCHEMA).fingerprint
