@@ -86,6 +86,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 
+# The Preferences tab's schema; rundemo loads and activates it while none is stored.
+DEMO_PREFERENCE_SCHEMA = BASE_DIR / "demo_project" / "preference_schema.json"
+
 # --- Auth0 -----------------------------------------------------------------------------------
 # The emulated tenant rundemo starts when AUTH0_DOMAIN is unset (None: a real tenant).
 EMULATOR_HOST = "127.0.0.1"

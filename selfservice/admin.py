@@ -1,11 +1,34 @@
-"""Staff can read the audit trail; nobody edits or deletes it from the admin."""
+"""Staff manage the Preferences schema; they can read the audit trail, never edit it."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent
+from .models import AuditEvent, PreferenceSchema
+
+
+@admin.register(PreferenceSchema)
+class PreferenceSchemaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
+    """Edit schemas as JSON; the model's clean() lists every problem with its JSON pointer."""
+
+    list_display = ("name", "version", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    readonly_fields = ("created_at", "updated_at")
+    fields = ("name", "version", "is_active", "schema", "created_at", "updated_at")
+    actions = ["activate"]
+
+    @admin.action(description=_("Make the selected schema the active one"))
+    def activate(self, request: HttpRequest, queryset: QuerySet[PreferenceSchema]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one schema to activate."), messages.ERROR)
+            return
+        schema = queryset.get()
+        schema.activate()
+        self.message_user(request, _("%(schema)s is now the active schema.") % {"schema": schema}, messages.SUCCESS)
 
 
 @admin.register(AuditEvent)

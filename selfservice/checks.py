@@ -130,6 +130,11 @@ PROBLEMS: dict[str, Problem] = {
         'SELFSERVICE["RATELIMIT"][{name!r}] = {value!r} is not a django-ratelimit rate.',
         'Use "count/period" such as "10/m" or "100/5m" (period s, m, h or d), or None to turn this limit off.',
     ),
+    "bad_profile_limit": Problem(
+        "selfservice.E020", Error,
+        'SELFSERVICE["PREFERENCES_PROFILE_LIMIT"] = {value!r} is not a positive whole number of bytes.',
+        "Use Auth0's documented profile limit, 10240 (the default), or less.",
+    ),
     "per_process_cache": Problem(
         "selfservice.W001", Warning,
         'SELFSERVICE["CACHE_ALIAS"] = {alias!r} uses {backend}, which is not shared between processes: '
@@ -343,6 +348,13 @@ def _shape(value: Any) -> str:
     return "a dict with non-string keys or names" if isinstance(value, dict) else type(value).__name__
 
 
+def _check_preferences(merged: dict[str, Any]) -> list[CheckMessage]:
+    value = merged.get("PREFERENCES_PROFILE_LIMIT")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return []
+    return [PROBLEMS["bad_profile_limit"](value=value)]
+
+
 _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_credentials,
     _check_base_url,
@@ -352,6 +364,7 @@ _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_ratelimit,
     _check_mfa_factors,
     _check_sessions_tab,
+    _check_preferences,
 )
 
 

@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off).
     # A site's dict is merged over this one. Counters live in django-ratelimit's cache
     # (RATELIMIT_USE_CACHE), which must be shared by all workers in production.
-    "RATELIMIT": {"profile.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m"},
+    "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m"},
     # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
     "TIMEOUT": 5.0,
     # Django cache alias holding the Management token and tenant-wide data (shared by workers).
@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_MARGIN": 300,
     # Seconds to cache tenant-wide data such as the enabled guardian factors.
     "FACTORS_CACHE_TTL": 300,
+    # Preferences tab: refuse a save that would make the user's Auth0 profile (serialized JSON,
+    # user_metadata included) larger than this many bytes. Auth0 documents 10 KB per profile.
+    "PREFERENCES_PROFILE_LIMIT": 10240,
     # Security tab: the MFA factors offered, e.g. ["otp", "webauthn-roaming"] (Auth0's factor names,
     # so the phone factor is "sms"), in that order. None: every factor the tenant enables.
     "MFA_FACTORS": None,
@@ -82,6 +85,7 @@ class SelfServiceSettings:
     mfa_factors: tuple[str, ...] | None
     sessions_page_size: int
     sessions_client_names: dict[str, str]
+    preferences_profile_limit: int
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -118,6 +122,7 @@ def get_settings() -> SelfServiceSettings:
         mfa_factors=_factor_names(merged["MFA_FACTORS"]),
         sessions_page_size=_page_size(merged["SESSIONS_PAGE_SIZE"]),
         sessions_client_names=_names(merged["SESSIONS_CLIENT_NAMES"]),
+        preferences_profile_limit=_positive_int(merged["PREFERENCES_PROFILE_LIMIT"], DEFAULTS["PREFERENCES_PROFILE_LIMIT"]),
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
@@ -134,6 +139,13 @@ def _page_size(value: Any) -> int:
     # 1..50 sessions per page of the tab; a bad value is reported by selfservice.E041.
     size = int(_as_float(value, DEFAULTS["SESSIONS_PAGE_SIZE"]))
     return size if 1 <= size <= 50 else int(DEFAULTS["SESSIONS_PAGE_SIZE"])
+
+
+def _positive_int(value: Any, default: int) -> int:
+    # A bad value is reported by selfservice.E020; at run time the default applies.
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return default
 
 
 def _names(value: Any) -> dict[str, str]:

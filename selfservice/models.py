@@ -1,4 +1,4 @@
-"""The app's own tables: what happened (AuditEvent) and, later, the Preferences schema.
+"""The app's own tables: what happened (AuditEvent), the Preferences schema, the session map.
 
 Everything about the user themselves lives in Auth0; these tables only hold what the site
 needs to keep on its side.
@@ -6,17 +6,97 @@ needs to keep on its side.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditEvent", "Auth0Session"]
+from .schemas import apply_order, fingerprint, property_order, schema_problems
+
+__all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema"]
 
 
 # -- PreferenceSchema ---------------------------------------------------------------------------
-# The JSON Schema behind the Preferences tab (DESIGN.md "models.py") is added here by the
-# Preferences issue, with its own migration (0002_...).
+
+
+class PreferenceSchema(models.Model):
+    """The JSON Schema (draft 2020-12 subset) that the Preferences tab turns into a form.
+
+    At most one row is active (a conditional unique constraint); saving an active row
+    deactivates the others in the same transaction. ``full_clean()`` (the admin, the
+    ``load_preference_schema`` command) refuses a schema that is not valid JSON Schema or that
+    the form cannot render, with one message per problem and its JSON pointer
+    (:func:`selfservice.schemas.schema_problems`).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    schema = models.JSONField(_("schema"), help_text=_("A JSON Schema (draft 2020-12) of user_metadata keys."))
+    is_active = models.BooleanField(_("active"), default=False, help_text=_("The Preferences tab uses the active schema."))
+    # The order of the properties as written: PostgreSQL's jsonb does not keep key order, and
+    # the form shows fields in this order. {"": top-level names, "<object>": member names}.
+    field_order = models.JSONField(_("field order"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference schema")
+        verbose_name_plural = _("preference schemas")
+        ordering = ("name", "-version")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="selfservice_preferenceschema_name_version"),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="selfservice_preferenceschema_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.field_order = property_order(self.schema)
+        with transaction.atomic():
+            if self.is_active:
+                # Deactivate the others first, or the one-active constraint refuses this row.
+                PreferenceSchema.objects.filter(is_active=True).exclude(pk=self.pk).update(is_active=False)
+            super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        problems = schema_problems(self.schema)
+        if problems:
+            raise ValidationError({"schema": [
+                ValidationError("%(pointer)s: %(message)s", code="invalid_schema", params={"pointer": p.pointer, "message": p.message})
+                for p in problems
+            ]})
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Activating one schema deactivates the others in save(); the one-active constraint
+        # must not refuse the form (admin, command) before save() gets the chance.
+        super().validate_constraints(exclude={*(exclude or ()), "is_active"})
+
+    @classmethod
+    def active(cls) -> PreferenceSchema | None:
+        """The schema the tab uses now (one query), or None."""
+        return cls.objects.filter(is_active=True).first()
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the schema's content does (even without a new version number)."""
+        return fingerprint(self.schema)
+
+    @property
+    def ordered_schema(self) -> dict[str, Any]:
+        """The schema with its properties in the order they were written (see field_order)."""
+        ordered: dict[str, Any] = apply_order(self.schema, self.field_order)
+        return ordered
+
+    def activate(self) -> None:
+        """Make this schema the one the tab uses (and no other)."""
+        self.is_active = True
+        self.save()
 
 
 class AuditEvent(models.Model):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["authentication_method_removed", "profile_updated", "session_revoked"]
+__all__ = ["authentication_method_removed", "preferences_updated", "profile_updated", "session_revoked"]
 
 # The signed-in user changed root attributes of their Auth0 profile on the General tab.
 # Arguments:
@@ -43,4 +43,11 @@ authentication_method_removed = Signal()
 #   current         True when it was this browser's own session (the user is signed out next)
 session_revoked = Signal()
 
-# Later issues add: preferences_updated.
+# The signed-in user saved preferences (user_metadata keys of the active schema).
+# Arguments:
+#   sender          the view class that made the change
+#   request         the HttpRequest
+#   user            the Django user (request.user)
+#   auth0_user_id   the Auth0 user id that was changed
+#   changed_keys    sorted list of the user_metadata keys sent (deleted ones included)
+preferences_updated = Signal()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", never_cache(RedirectView.as_view(pattern_name="selfservice:general")), name="index"),
     path("general/", views.GeneralView.as_view(), name="general"),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("preferences/validate/", views.PreferencesValidateView.as_view(), name="validate-preferences"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("security/enroll/", views.EnrollView.as_view(), name="enroll"),
     path("security/recovery-code/", views.RecoveryCodeView.as_view(), name="regenerate-recovery-code"),

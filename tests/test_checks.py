@@ -60,6 +60,7 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "MFA_FACTORS": ["otp", "webauthn-roaming", "recovery-code"],
         "SESSIONS_PAGE_SIZE": 50,
         "SESSIONS_CLIENT_NAMES": {"mobile-app": "Acme for iOS"},
+        "PREFERENCES_PROFILE_LIMIT": 4096,
     }
     assert check_settings(None) == []
 
@@ -82,6 +83,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E014", {}, {"ADAPTER": "selfservice.adapter.Missing"}, ["selfservice.E014"]),
     ("selfservice.E015", {}, {"RATELIMIT": "10/m"}, ["selfservice.E015"]),
     ("selfservice.E016", {}, {"RATELIMIT": {"profile.update": "ten per minute"}}, ["selfservice.E016"]),
+    ("selfservice.E020", {}, {"PREFERENCES_PROFILE_LIMIT": "10 KB"}, ["selfservice.E020"]),
     ("selfservice.E030", {}, {"MFA_FACTORS": "otp"}, ["selfservice.E030"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
     ("selfservice.W002", {}, {"TIMEOUTT": 3}, ["selfservice.W002"]),

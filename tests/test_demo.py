@@ -198,3 +198,20 @@ def test_rundemo_explains_a_busy_emulator_port(demo_site: Any, emulator: Emulato
 
     with pytest.raises(CommandError, match="--emulator-port"):
         call_command("rundemo", "--skip-migrate")
+
+
+@pytest.mark.django_db
+def test_rundemo_loads_the_demo_preference_schema_once(demo_site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from selfservice.models import PreferenceSchema
+
+    demo_site.DEMO_EMULATOR = None
+    demo_site.DEMO_PREFERENCE_SCHEMA = ROOT / "demo_project" / "preference_schema.json"
+    monkeypatch.setattr(rundemo.Command, "serve", lambda self, addrport: None)
+
+    call_command("rundemo", "--skip-migrate")
+    call_command("rundemo", "--skip-migrate")  # a schema exists now: nothing is loaded again
+
+    active = PreferenceSchema.active()
+    assert active is not None and (active.name, active.version) == ("Account preferences", 1)
+    assert PreferenceSchema.objects.count() == 1
+    assert list(active.ordered_schema["properties"])[:3] == ["language", "timezone", "theme"]

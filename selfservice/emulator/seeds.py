@@ -57,7 +57,8 @@ def demo_users() -> list[dict[str, Any]]:
             "last_login": iso(datetime.now(UTC) - timedelta(hours=3)),
             "logins_count": 42,
             "password": DEMO_PASSWORD,
-            "user_metadata": {"language": "en", "theme": "dark", "newsletter": True},
+            # "onboarding" is not in the demo preference schema: the Preferences tab leaves it alone.
+            "user_metadata": {"language": "en", "theme": "dark", "newsletter": True, "onboarding": {"completed": True}},
             "multifactor": ["guardian"],
             "sessions": _sessions(3, 50),
             "authentication_methods": [{"type": "totp", "name": "Authenticator app"}],

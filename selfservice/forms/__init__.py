@@ -1,7 +1,8 @@
-"""Forms of the account tabs (the Preferences schema form arrives with its issue)."""
+"""Forms of the account tabs: the profile form and the JSON-Schema-built preferences form."""
 
 from __future__ import annotations
 
+from .preferences import PreferencesForm, build_form_class
 from .profile import ProfileForm
 
-__all__ = ["ProfileForm"]
+__all__ = ["PreferencesForm", "ProfileForm", "build_form_class"]

@@ -6,7 +6,7 @@ from .auth import LoginView, LogoutView
 from .backchannel import BackchannelLogoutView
 from .general import GeneralView
 from .mixins import AccountMixin, AccountTabView, HtmxPartialMixin, UpstreamProblem
-from .preferences import PreferencesView
+from .preferences import PreferencesValidateView, PreferencesView
 from .security import EnrollView, RecoveryCodeView, RemoveMethodView, SecurityView
 from .sessions import RevokeOtherSessionsView, RevokeSessionView, SessionsView
 
@@ -19,6 +19,7 @@ __all__ = [
     "HtmxPartialMixin",
     "LoginView",
     "LogoutView",
+    "PreferencesValidateView",
     "PreferencesView",
     "RecoveryCodeView",
     "RemoveMethodView",

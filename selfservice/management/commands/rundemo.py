@@ -7,13 +7,16 @@ emulator and lose the first one's state).
 
 The emulator is started only when the settings define ``DEMO_EMULATOR`` (``{"host", "port"}``,
 as ``demo_project.settings`` does while ``AUTH0_DOMAIN`` is unset). With a real tenant
-configured, this is migrate + runserver.
+configured, this is migrate + runserver. When ``DEMO_PREFERENCE_SCHEMA`` names a JSON file and
+no preference schema is stored yet, it is loaded and activated (the Preferences tab's form).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +44,7 @@ class Command(BaseCommand):
         if not options["skip_migrate"]:
             self.stdout.write("Applying migrations (SQLite file) ...")
             call_command("migrate", interactive=False, verbosity=max(options["verbosity"] - 1, 0))
+        self.ensure_preference_schema()
         config = getattr(settings, "DEMO_EMULATOR", None)
         with self.emulated_tenant(config, options) as tenant_url:
             if tenant_url:
@@ -49,6 +53,21 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"Using the Auth0 tenant {settings.SELFSERVICE.get('AUTH0_DOMAIN')!r}.")
             self.serve(f"{options['host'] or '127.0.0.1'}:{options['port']}")
+
+    def ensure_preference_schema(self) -> None:
+        """Load ``settings.DEMO_PREFERENCE_SCHEMA`` (a JSON file) when no schema is stored yet."""
+        path = getattr(settings, "DEMO_PREFERENCE_SCHEMA", None)
+        if not path:
+            return
+        from selfservice.models import PreferenceSchema
+
+        from .load_preference_schema import load
+
+        if PreferenceSchema.objects.exists():
+            return
+        schema = json.loads(Path(path).read_text(encoding="utf-8"))
+        stored = load(schema, str(schema.get("title") or "Preferences"), activate=True)
+        self.stdout.write(f"Loaded the preference schema {stored} from {path}.")
 
     def serve(self, addrport: str) -> None:
         """Run Django's dev server in this process (tests replace this method)."""

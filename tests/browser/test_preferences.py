@@ -1,0 +1,94 @@
+"""The Preferences tab in a real browser: the demo schema, inline validation, saving (JS on and off)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selfservice.emulator import Emulator
+from selfservice.management.commands.load_preference_schema import load
+
+from .test_account import sign_in
+from .test_demo import demo_site  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO_SCHEMA = Path(__file__).resolve().parents[2] / "demo_project" / "preference_schema.json"
+
+
+@pytest.fixture
+def demo_schema(db: None) -> None:
+    load(json.loads(DEMO_SCHEMA.read_text()), "Account preferences", activate=True)
+
+
+def test_edit_preferences_with_inline_validation_and_save(
+    demo_site: Emulator, demo_schema: None, live_server: Any, page: Any, screenshot_dir: Path  # noqa: F811
+) -> None:
+    sign_in(page, live_server.url, "alice@example.com")
+    page.get_by_role("link", name="Preferences").click()
+    page.wait_for_url(live_server.url + "/account/preferences/")
+    assert page.get_by_label("Language").input_value() == "en"
+    assert page.get_by_label("Dark").is_checked()
+    assert page.get_by_label("Send me the monthly newsletter").is_checked()
+
+    items = page.get_by_label("Items per page")
+    items.fill("7")
+    items.press("Tab")  # "change": htmx asks the server about this field only
+    page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for()
+    assert demo_site.count(method="PATCH") == 0
+    items.fill("50")
+    items.press("Tab")
+    page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for(state="detached")
+
+    page.get_by_label("Time zone").select_option("Europe/Madrid")
+    page.get_by_label("Text message").check()
+    page.get_by_label("City").fill("Oxford")
+    page.get_by_label("Country").select_option("GB")
+    page.get_by_role("button", name="Save preferences").click()
+    page.get_by_text("Your preferences have been saved.").wait_for()
+    page.screenshot(path=str(screenshot_dir / "preferences-light.png"), full_page=True)
+
+    metadata = demo_site.user("auth0|alice")["user_metadata"]
+    assert metadata["items_per_page"] == 50 and metadata["timezone"] == "Europe/Madrid"
+    assert metadata["notification_channels"] == ["sms"]
+    assert metadata["address"] == {"city": "Oxford", "country": "GB"}
+    assert metadata["onboarding"] == {"completed": True}  # not in the schema: untouched
+    assert metadata["theme"] == "dark" and metadata["newsletter"] is True
+    assert demo_site.count(method="PATCH") == 1
+
+
+def test_preferences_save_with_javascript_disabled(
+    demo_site: Emulator, demo_schema: None, live_server: Any, browser: Any  # noqa: F811
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    sign_in(page, live_server.url, "carol@example.com")
+    page.goto(live_server.url + "/account/preferences/")
+    page.get_by_label("Language").select_option("de")
+    page.get_by_label("Light").check()
+    page.get_by_role("button", name="Save preferences").click()
+    page.get_by_text("Your preferences have been saved.").wait_for()
+    assert page.url == live_server.url + "/account/preferences/"
+    metadata = demo_site.user("auth0|carol")["user_metadata"]
+    assert metadata["language"] == "de" and metadata["address"]["city"] == "Madrid"
+    context.close()
+
+
+def test_the_preferences_tab_in_dark_mode_and_on_a_phone(
+    demo_site: Emulator, demo_schema: None, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+) -> None:
+    for name, options in (
+        ("preferences-dark.png", {"color_scheme": "dark", "viewport": {"width": 1100, "height": 700}}),
+        ("preferences-phone.png", {"color_scheme": "light", "viewport": {"width": 375, "height": 740}, "is_mobile": True}),
+    ):
+        context = browser.new_context(locale="en-US", **options)
+        page = context.new_page()
+        sign_in(page, live_server.url, "carol@example.com")
+        page.goto(live_server.url + "/account/preferences/")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], "no horizontal scrolling"
+        page.screenshot(path=str(screenshot_dir / name), full_page=True)
+        context.close()
