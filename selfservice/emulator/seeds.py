@@ -37,7 +37,8 @@ def _sessions(count: int, start_hours_ago: int) -> list[dict[str, Any]]:
         ip = f"203.0.113.{(index * 17) % 250 + 1}"
         sessions.append({
             "created_at": iso(created),
-            "last_interacted_at": iso(min(created + timedelta(hours=2, minutes=index), now)),
+            # Active within Auth0's default idle lifetime (3 days): an idle-expired session is gone.
+            "last_interacted_at": iso(min(max(created + timedelta(hours=2), now - timedelta(hours=60)) + timedelta(minutes=index), now)),
             "device": {"initial_user_agent": agent, "initial_ip": ip, "initial_asn": "64496"},
         })
     return sessions

@@ -63,6 +63,14 @@ class SessionsView(AccountTabView):
         value = self.request.session.get(SID_KEY)
         return str(value) if value else None
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # An htmx page change or action replaces the button that had focus: focus moves to the
+        # tab's heading (htmx focuses [autofocus]), not to <body>, so keyboard users keep their place.
+        request = self.request
+        context["focus_heading"] = wants_partial(request) and (request.method == "POST" or "page" in request.GET)
+        return context
+
     def render_sessions(
         self, page_number: Any = None, *, hidden: frozenset[str] = frozenset(), status: int = 200
     ) -> HttpResponse:

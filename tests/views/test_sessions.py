@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, Auth0Session
@@ -374,3 +375,64 @@ def test_the_login_client_can_be_given_its_own_name(logged_in_client: Client, se
     rows = logged_in_client.get(URL).context_data["rows"]
 
     assert {row.applications for row in rows} == {("Acme web",)}
+
+
+def test_expired_sessions_auth0_still_lists_are_neither_shown_counted_nor_revoked(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    set_current(logged_in_client, "current")
+    now = datetime.now(UTC)
+    tenant.add_session(ALICE, {"id": "idled-out", "last_interacted_at": iso(now - timedelta(days=4)),
+                               "idle_expires_at": iso(now - timedelta(days=1))})
+    tenant.add_session(ALICE, {"id": "too-old", "created_at": iso(now - timedelta(days=31)),
+                               "last_interacted_at": iso(now - timedelta(hours=1)),
+                               "expires_at": iso(now - timedelta(minutes=1))})
+
+    response = logged_in_client.get(URL)
+
+    assert [row.id for row in response.context_data["rows"]] == ["current", "oldest-busy", "newest-idle", "middle"]
+    assert "signed in on 4 devices" in response.content.decode()
+    tenant.clear_requests()
+    logged_in_client.post(OTHERS_URL, headers=HTMX)
+    assert tenant.count("POST", r"^/api/v2/sessions/[^/]+/revoke$") == 3
+    assert sorted(alices(tenant)) == ["current", "idled-out", "too-old"]
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_browser_signed_out_meanwhile_comes_back_to_the_tab_not_to_a_post_only_url(
+    client: Client, tenant: Emulator, headers: dict[str, str]
+) -> None:
+    # Another device ended this browser's session; the page is still open and "Sign out" is pressed.
+    response = client.post(revoke_url("some-session"), {"page": "2"}, headers=headers)
+
+    login = f"{reverse('selfservice:login')}?next={URL}"
+    assert (response.get("HX-Redirect") if headers else response["Location"]) == login
+    assert mutations(tenant) == 0
+
+
+def test_after_an_htmx_page_change_or_revoke_focus_goes_to_the_heading_not_the_body(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    heading = '<h2 id="selfservice-sessions-heading" tabindex="-1" autofocus>'
+    assert heading not in logged_in_client.get(URL).content.decode()  # a page load keeps the browser's focus
+    assert heading not in logged_in_client.get(URL, headers=HTMX).content.decode()  # a tab switch too
+    assert heading in logged_in_client.get(URL, {"page": "1"}, headers=HTMX).content.decode()
+    assert heading in logged_in_client.post(revoke_url("middle"), headers=HTMX).content.decode()
+
+
+def test_each_sign_out_button_names_its_device_for_screen_readers(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    set_current(logged_in_client, "current")
+
+    html = logged_in_client.get(URL).content.decode()
+
+    assert 'Sign out<span class="selfservice-visually-hidden"> Firefox 132 on Windows</span></button>' in html
+    assert ">Sign out of this device</button>" in html
+
+
+def test_labels_start_with_a_capital_in_spanish(logged_in_client: Client, tenant: Emulator) -> None:
+    with translation.override("es"):
+        html = logged_in_client.get(URL).content.decode()
+
+    assert "<dt>Dirección IP</dt>" in html
