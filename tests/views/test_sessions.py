@@ -15,13 +15,11 @@ from selfservice.models import AuditEvent, Auth0Session
 from selfservice.pipeline import SID_KEY
 from selfservice.signals import session_revoked
 from tests.conftest import ALICE, CAROL, HTMX
+from tests.test_devices import FIREFOX, IPHONE
 from tests.views.test_general import receiving
 
 URL = reverse("selfservice:sessions")
 OTHERS_URL = reverse("selfservice:revoke-other-sessions")
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0"
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-          "Version/18.1 Mobile/15E148 Safari/604.1")
 
 
 def iso(moment: datetime) -> str:
@@ -37,6 +35,18 @@ def set_current(client: Client, sid: str) -> None:
     session = client.session
     session[SID_KEY] = sid
     session.save()
+
+
+def post_from_current(
+    client: Client, tenant: Emulator, url: str, data: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[Any, list[dict[str, Any]]]:
+    """POST from the browser whose session is the timeline's "current", with an empty request
+    log; returns the response and the ``session_revoked`` signals sent meanwhile."""
+    set_current(client, "current")
+    tenant.clear_requests()
+    with receiving(session_revoked) as calls:
+        response = client.post(url, data or {}, **kwargs)
+    return response, calls
 
 
 def alices(tenant: Emulator) -> list[str]:
@@ -159,11 +169,7 @@ def test_a_user_without_sessions_sees_an_empty_state(client_for: Any, tenant: Em
 def test_revoking_an_own_session_ends_it_upstream_and_redirects(
     logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
 ) -> None:
-    set_current(logged_in_client, "current")
-    tenant.clear_requests()
-
-    with receiving(session_revoked) as calls:
-        response = logged_in_client.post(revoke_url("middle"), {"page": "1"})
+    response, calls = post_from_current(logged_in_client, tenant, revoke_url("middle"), {"page": "1"})
 
     assert response.status_code == 302 and response["Location"] == URL
     assert "middle" not in tenant.tenant.sessions and len(alices(tenant)) == 3
@@ -239,11 +245,7 @@ def test_a_plain_post_revoking_the_current_session_redirects_to_login(logged_in_
 def test_sign_out_everywhere_else_leaves_only_the_current_session(
     logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
 ) -> None:
-    set_current(logged_in_client, "current")
-    tenant.clear_requests()
-
-    with receiving(session_revoked) as calls:
-        response = logged_in_client.post(OTHERS_URL, headers=HTMX)
+    response, calls = post_from_current(logged_in_client, tenant, OTHERS_URL, headers=HTMX)
 
     assert response.status_code == 200
     assert alices(tenant) == ["current"]
