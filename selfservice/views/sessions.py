@@ -85,8 +85,15 @@ class SessionsView(AccountTabView):
         except GatewayError as error:
             return self.failure(error)
         page = Paginator(listing.sessions, get_settings().sessions_page_size).get_page(page_number)
+        extra: dict[str, Any] = {}
+        if page.paginator.num_pages > 1:
+            # Each page its own <title>, so Back/Forward history entries can be told apart.
+            extra["tab_title"] = _("Sessions, page %(number)d of %(count)d") % {
+                "number": page.number, "count": page.paginator.num_pages,
+            }
         return self.render_tab(
             status=status,
+            **extra,
             page_obj=page,
             rows=[row_for(session, current) for session in page.object_list],
             total=len(listing.sessions),

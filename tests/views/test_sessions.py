@@ -438,3 +438,13 @@ def test_labels_start_with_a_capital_in_spanish(logged_in_client: Client, tenant
         html = logged_in_client.get(URL).content.decode()
 
     assert "<dt>Dirección IP</dt>" in html
+
+
+def test_each_page_has_its_own_title_for_the_browser_history(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str], settings: Any
+) -> None:
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "SESSIONS_PAGE_SIZE": 3}
+
+    assert "<title>Sessions, page 1 of 2 · Your account</title>" in logged_in_client.get(URL).content.decode()
+    partial = logged_in_client.get(URL, {"page": "2"}, headers=HTMX).content.decode()
+    assert "<title>Sessions, page 2 of 2 · Your account</title>" in partial
