@@ -175,6 +175,7 @@ class RevokeSessionView(SessionsView):
         if current:
             # This browser's own session: nothing left to show here; sign in again.
             logout(request)
+            messages.success(request, _("Signed out of this device."))
             login_url = resolve_url(self.get_login_url())
             return client_redirect(request, HttpResponseRedirect(login_url), login_url)
         remember_revoked(request.session, [session_id])

@@ -233,13 +233,14 @@ def test_revoking_the_current_session_signs_this_browser_out(
     assert AuditEvent.objects.get(action="session.revoke").details["current"] is True
 
 
-def test_a_plain_post_revoking_the_current_session_redirects_to_login(logged_in_client: Client, tenant: Emulator) -> None:
+def test_a_plain_post_revoking_the_current_session_redirects_to_login_which_says_so(logged_in_client: Client, tenant: Emulator) -> None:
     current = alices(tenant)[1]
     set_current(logged_in_client, current)
 
     response = logged_in_client.post(revoke_url(current))
 
     assert response.status_code == 302 and response["Location"] == reverse("selfservice:login")
+    assert "Signed out of this device." in logged_in_client.get(response["Location"]).content.decode()
 
 
 def test_sign_out_everywhere_else_leaves_only_the_current_session(
