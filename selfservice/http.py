@@ -45,7 +45,12 @@ def client_redirect(request: HttpRequest, response: HttpResponse, url: str) -> H
     return response
 
 
-def client_aware_login_redirect(request: HttpRequest, login_url: str, redirect_field_name: str = "next") -> HttpResponse:
-    """Send an anonymous user to ``login_url?next=<this page>``, as a 302 or as ``HX-Redirect``."""
-    response = redirect_to_login(request.get_full_path(), login_url, redirect_field_name)
+def client_aware_login_redirect(
+    request: HttpRequest, login_url: str, redirect_field_name: str = "next", next_url: str | None = None
+) -> HttpResponse:
+    """Send an anonymous user to ``login_url?next=<this page>``, as a 302 or as ``HX-Redirect``.
+
+    ``next_url`` replaces "this page" (e.g. a POST-only action URL, which is no page to return to).
+    """
+    response = redirect_to_login(next_url or request.get_full_path(), login_url, redirect_field_name)
     return client_redirect(request, response, response["Location"])

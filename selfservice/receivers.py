@@ -10,20 +10,32 @@ Connected in ``SelfServiceConfig.ready()``:
   the pipeline's copy on the request restores the ``sid``.)
 - ``user_logged_out``: the session is about to be flushed; its rows go with it.
 
+A Django session that simply expires (no logout) leaves its row behind, so each login also
+prunes rows older than ``SESSION_COOKIE_AGE`` whose Django session is gone
+(:func:`prune_stale_auth0_sessions`): one DELETE for database-backed sessions.
+
 Back-channel logout and revoking a session from the Sessions tab read these rows to end the
 right Django sessions, whatever ``SESSION_ENGINE`` stores them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.db import router
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import Auth0Session
 from .pipeline import AUTH_TIME_KEY, REQUEST_ATTRIBUTE, SID_KEY
 
-__all__ = ["forget_auth0_session", "remember_auth0_session"]
+__all__ = ["PRUNE_BATCH", "forget_auth0_session", "prune_stale_auth0_sessions", "remember_auth0_session"]
+
+#: Old rows checked one by one per login when sessions are not in the database (cache engine).
+PRUNE_BATCH = 50
 
 
 def remember_auth0_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
@@ -49,6 +61,32 @@ def remember_auth0_session(sender: Any, request: HttpRequest | None, user: Any, 
     sub = claims.get("sub") or get_adapter().get_auth0_user_id(request) or ""
     Auth0Session.objects.filter(session_key=key).delete()
     Auth0Session.objects.create(sid=str(sid), session_key=key, user=user, auth0_user_id=str(sub))
+    prune_stale_auth0_sessions()
+
+
+def prune_stale_auth0_sessions(now: datetime | None = None) -> int:
+    """Delete rows of Django sessions that ended without a logout (expired); return how many.
+
+    Only rows older than ``SESSION_COOKIE_AGE`` are candidates, and a candidate goes only when
+    its Django session is gone too: a session saved again after login lives on past that age
+    (its expiry moves with each save), and its row must stay for back-channel logout to end it.
+    Database-backed engines (db, cached_db) answer with one DELETE ... WHERE session_key NOT IN
+    (live sessions); other engines (cache) are asked about at most :data:`PRUNE_BATCH` old rows.
+    """
+    now = now or timezone.now()
+    old = Auth0Session.objects.filter(created_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    get_model_class = getattr(store, "get_model_class", None)
+    if get_model_class is not None:
+        model = get_model_class()
+        if router.db_for_read(model) == router.db_for_write(Auth0Session):
+            live = model.objects.filter(expire_date__gt=now).values("session_key")
+            deleted, _ = old.exclude(session_key__in=live).delete()
+            return deleted
+    keys = list(old.order_by("created_at").values_list("session_key", flat=True)[:PRUNE_BATCH])
+    gone = [key for key in keys if not store().exists(key)]
+    deleted, _ = Auth0Session.objects.filter(session_key__in=gone).delete() if gone else (0, {})
+    return deleted
 
 
 def forget_auth0_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "authentication_labels",
     "fetch_sessions",
     "forget_revoked",
+    "has_expired",
     "is_plan_restriction",
     "order_sessions",
     "remember_revoked",
@@ -132,8 +133,24 @@ def fetch_sessions(gateway: Gateway, user_id: str, current_sid: str | None, hidd
         cursor = page.next_cursor
         seen.add(cursor)
     skip = set(hidden)
-    unique = {session.id: session for session in found if session.id and session.id not in skip}
+    now = datetime.now(UTC)
+    unique = {
+        session.id: session
+        for session in found
+        if session.id and session.id not in skip and not has_expired(session, now)
+    }
     return SessionList(order_sessions(unique.values(), current_sid), complete, calls)
+
+
+def has_expired(session: Session, now: datetime) -> bool:
+    """True once the session's absolute or idle lifetime is over.
+
+    Auth0 removes expired sessions asynchronously, so the listing can still hold some; nobody
+    is signed in there any more, so the tab neither shows nor counts them (a row saying
+    "Expires 3 days ago" among "devices you are signed in on" would be wrong), and "sign out
+    everywhere else" does not spend a revoke call on them.
+    """
+    return any(moment is not None and moment <= now for moment in (session.expires_at, session.idle_expires_at))
 
 
 def order_sessions(sessions: Iterable[Session], current_sid: str | None) -> tuple[Session, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,19 +15,20 @@ import jwt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from selfservice.backchannel import EVENT, expected_issuer
 from selfservice.emulator import Emulator
 from selfservice.emulator.keys import SigningKey
 from selfservice.models import AuditEvent, Auth0Session
 from selfservice.pipeline import SID_KEY
+from selfservice.receivers import prune_stale_auth0_sessions
 from tests.conftest import ALICE
+from tests.test_devices import IPHONE
 from tests.test_login import BROWSER_UA, SITE, login
 
 ENDPOINT = reverse("selfservice:backchannel-logout")
 SESSIONS = reverse("selfservice:sessions")
-PHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-            "Version/18.1 Mobile/15E148 Safari/604.1")
 
 
 @pytest.fixture
@@ -69,6 +72,12 @@ def signed_in(browsers: Callable[[str], httpx.Client], agent: str, email: str = 
     return client
 
 
+@pytest.fixture
+def laptop_and_phone(site: list[Any], browsers: Callable[[str], httpx.Client]) -> tuple[Client, Client]:
+    """Alice signed in to the site from two browsers: two Auth0 sessions, two Django sessions."""
+    return signed_in(browsers, BROWSER_UA), signed_in(browsers, IPHONE)
+
+
 @pytest.mark.django_db
 def test_login_records_which_django_session_belongs_to_the_auth0_session(
     site: list[Any], browsers: Callable[[str], httpx.Client]
@@ -86,10 +95,9 @@ def test_login_records_which_django_session_belongs_to_the_auth0_session(
 
 @pytest.mark.django_db
 def test_revoking_a_session_from_one_browser_signs_the_other_browser_out(
-    tenant: Emulator, site: list[Any], browsers: Callable[[str], httpx.Client]
+    tenant: Emulator, site: list[Any], laptop_and_phone: tuple[Client, Client]
 ) -> None:
-    laptop = signed_in(browsers, BROWSER_UA)
-    phone = signed_in(browsers, PHONE_UA)
+    laptop, phone = laptop_and_phone
     phone_sid = phone.session[SID_KEY]
     assert phone_sid != laptop.session[SID_KEY]
     listed = laptop.get(SESSIONS, **SITE)
@@ -108,10 +116,9 @@ def test_revoking_a_session_from_one_browser_signs_the_other_browser_out(
 
 @pytest.mark.django_db
 def test_a_session_ended_elsewhere_signs_this_site_out_through_the_back_channel_alone(
-    tenant: Emulator, site: list[Any], browsers: Callable[[str], httpx.Client]
+    tenant: Emulator, site: list[Any], laptop_and_phone: tuple[Client, Client]
 ) -> None:
-    laptop = signed_in(browsers, BROWSER_UA)
-    phone = signed_in(browsers, PHONE_UA)
+    laptop, phone = laptop_and_phone
 
     # An administrator ends the phone's session in the Auth0 dashboard: only Auth0 knows.
     tenant.tenant.end_session(phone.session[SID_KEY])
@@ -255,3 +262,42 @@ def test_sessions_end_whatever_the_session_engine(
     assert post(tenant.tenant.key.sign(claims(sid="sid-engine"))).status_code == 200
 
     assert not still_signed_in(client)
+
+
+# -- rows of sessions that expired without a logout ---------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("engine", ["db", "cache", "cached_db"])
+def test_a_login_prunes_rows_of_sessions_that_expired_without_a_logout(
+    site: list[Any], browsers: Callable[[str], httpx.Client], django_user_model: Any, settings: Any, engine: str
+) -> None:
+    someone = django_user_model.objects.create(username="someone")
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE, days=1)
+    alive = store()
+    alive.create()  # signed in long ago, saved since: its expiry moved on, it still lives
+
+    def row(sid: str, key: str, created_at: Any) -> None:
+        Auth0Session.objects.create(sid=sid, session_key=key, user=someone, created_at=created_at)
+
+    row("expired", "gone-key-1", long_ago)
+    row("alive", alive.session_key, long_ago)
+    row("recent", "gone-key-2", timezone.now())
+
+    client = signed_in(browsers, BROWSER_UA)
+
+    assert sorted(Auth0Session.objects.values_list("sid", flat=True)) == sorted(
+        ["alive", "recent", client.session[SID_KEY]]
+    )
+
+
+@pytest.mark.django_db
+def test_pruning_is_one_delete_with_database_sessions(alice: Any, settings: Any, django_assert_num_queries: Any) -> None:
+    old = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    for index in range(30):
+        Auth0Session.objects.create(sid=f"s{index}", session_key=f"k{index}", user=alice, created_at=old)
+
+    with django_assert_num_queries(1):
+        assert prune_stale_auth0_sessions() == 30

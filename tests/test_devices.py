@@ -7,10 +7,13 @@ from django.utils import translation
 
 from selfservice.devices import KINDS, describe
 
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0"
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/18.1 Mobile/15E148 Safari/604.1")
+
 # (user agent, label, kind)
 AGENTS = [
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
-     "Firefox 132 on Windows", "desktop"),
+    (FIREFOX, "Firefox 132 on Windows", "desktop"),
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
      "Edge 131 on Windows", "desktop"),
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/114.0.0.0",
@@ -26,8 +29,7 @@ AGENTS = [
     ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox 133 on Linux", "desktop"),
     ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
      "Chrome 131 on ChromeOS", "desktop"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-     "Safari on iPhone", "mobile"),
+    (IPHONE, "Safari on iPhone", "mobile"),
     ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
      "Chrome 131 on iPhone", "mobile"),
     ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.6723.102 Mobile Safari/537.36",
@@ -72,12 +74,11 @@ def test_the_table_covers_every_kind_of_device() -> None:
 def test_a_missing_or_huge_user_agent_never_raises() -> None:
     assert describe(None).label == "Unknown device"
     assert describe("  \n ").kind == "unknown"
-    huge = describe("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0" + "x" * 100_000)
+    huge = describe(FIREFOX + "x" * 100_000)
     assert huge.kind in KINDS
 
 
 def test_labels_follow_the_active_language() -> None:
-    agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0"
     with translation.override("es"):
-        assert describe(agent).label == "Firefox 132 en Windows"
+        assert describe(FIREFOX).label == "Firefox 132 en Windows"
         assert describe("").label == "Dispositivo desconocido"

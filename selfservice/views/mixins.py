@@ -114,7 +114,14 @@ class AccountMixin(LoginRequiredMixin):
     auth0_user_id: str
 
     def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
-        return client_aware_login_redirect(self.request, self.get_login_url(), self.get_redirect_field_name())
+        # A POST (a session signed out from another device, then "Sign out" pressed here) comes
+        # back to its tab after signing in: its own URL may accept POST only (405 on the way back).
+        next_url = None
+        if self.request.method not in ("GET", "HEAD") and self.tab:
+            next_url = reverse(f"selfservice:{self.tab}")
+        return client_aware_login_redirect(
+            self.request, self.get_login_url(), self.get_redirect_field_name(), next_url=next_url
+        )
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:

@@ -63,6 +63,14 @@ class SessionsView(AccountTabView):
         value = self.request.session.get(SID_KEY)
         return str(value) if value else None
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # An htmx page change or action replaces the button that had focus: focus moves to the
+        # tab's heading (htmx focuses [autofocus]), not to <body>, so keyboard users keep their place.
+        request = self.request
+        context["focus_heading"] = wants_partial(request) and (request.method == "POST" or "page" in request.GET)
+        return context
+
     def render_sessions(
         self, page_number: Any = None, *, hidden: frozenset[str] = frozenset(), status: int = 200
     ) -> HttpResponse:
@@ -77,8 +85,15 @@ class SessionsView(AccountTabView):
         except GatewayError as error:
             return self.failure(error)
         page = Paginator(listing.sessions, get_settings().sessions_page_size).get_page(page_number)
+        extra: dict[str, Any] = {}
+        if page.paginator.num_pages > 1:
+            # Each page its own <title>, so Back/Forward history entries can be told apart.
+            extra["tab_title"] = _("Sessions, page %(number)d of %(count)d") % {
+                "number": page.number, "count": page.paginator.num_pages,
+            }
         return self.render_tab(
             status=status,
+            **extra,
             page_obj=page,
             rows=[row_for(session, current) for session in page.object_list],
             total=len(listing.sessions),
@@ -160,6 +175,7 @@ class RevokeSessionView(SessionsView):
         if current:
             # This browser's own session: nothing left to show here; sign in again.
             logout(request)
+            messages.success(request, _("Signed out of this device."))
             login_url = resolve_url(self.get_login_url())
             return client_redirect(request, HttpResponseRedirect(login_url), login_url)
         remember_revoked(request.session, [session_id])

@@ -42,7 +42,7 @@ def test_a_laptop_lists_its_sessions_and_signs_the_phone_out(
         sessions = laptop.locator(".selfservice-session")
         assert sessions.count() == 5
         assert "This device" in sessions.first.inner_text() and "Edge 131 on Windows" in sessions.first.inner_text()
-        assert laptop.get_by_text("Chrome 131 on Android").is_visible()
+        assert laptop.get_by_role("heading", name="Chrome 131 on Android").is_visible()
         laptop.screenshot(path=str(screenshot_dir / "sessions-light.png"), full_page=True)
 
         phone.goto(live_server.url + "/account/sessions/")
@@ -77,8 +77,15 @@ def test_the_sessions_tab_in_dark_mode_with_many_sessions(
         assert page.locator(".selfservice-session").count() == 20
         assert page.get_by_text("Page 1 of 3").is_visible()
         page.screenshot(path=str(screenshot_dir / "sessions-dark.png"), full_page=False)
-        page.get_by_role("link", name="Next").click()
+        page.get_by_role("link", name="Next").focus()
+        page.keyboard.press("Enter")
         page.get_by_text("Page 2 of 3").wait_for()
         assert page.url == live_server.url + "/account/sessions/?page=2"  # htmx pushed the URL
+        # The pressed link is gone: focus is on the tab's heading, not lost to <body>.
+        assert page.evaluate("document.activeElement.id") == "selfservice-sessions-heading"
+        assert "ago" in page.locator(".selfservice-session time").first.inner_text()
+        page.go_back()
+        page.get_by_text("Page 1 of 3").wait_for()
+        assert page.url == live_server.url + "/account/sessions/"
     finally:
         context.close()

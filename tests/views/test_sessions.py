@@ -8,19 +8,18 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, Auth0Session
 from selfservice.pipeline import SID_KEY
 from selfservice.signals import session_revoked
 from tests.conftest import ALICE, CAROL, HTMX
+from tests.test_devices import FIREFOX, IPHONE
 from tests.views.test_general import receiving
 
 URL = reverse("selfservice:sessions")
 OTHERS_URL = reverse("selfservice:revoke-other-sessions")
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0"
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-          "Version/18.1 Mobile/15E148 Safari/604.1")
 
 
 def iso(moment: datetime) -> str:
@@ -36,6 +35,18 @@ def set_current(client: Client, sid: str) -> None:
     session = client.session
     session[SID_KEY] = sid
     session.save()
+
+
+def post_from_current(
+    client: Client, tenant: Emulator, url: str, data: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[Any, list[dict[str, Any]]]:
+    """POST from the browser whose session is the timeline's "current", with an empty request
+    log; returns the response and the ``session_revoked`` signals sent meanwhile."""
+    set_current(client, "current")
+    tenant.clear_requests()
+    with receiving(session_revoked) as calls:
+        response = client.post(url, data or {}, **kwargs)
+    return response, calls
 
 
 def alices(tenant: Emulator) -> list[str]:
@@ -158,11 +169,7 @@ def test_a_user_without_sessions_sees_an_empty_state(client_for: Any, tenant: Em
 def test_revoking_an_own_session_ends_it_upstream_and_redirects(
     logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
 ) -> None:
-    set_current(logged_in_client, "current")
-    tenant.clear_requests()
-
-    with receiving(session_revoked) as calls:
-        response = logged_in_client.post(revoke_url("middle"), {"page": "1"})
+    response, calls = post_from_current(logged_in_client, tenant, revoke_url("middle"), {"page": "1"})
 
     assert response.status_code == 302 and response["Location"] == URL
     assert "middle" not in tenant.tenant.sessions and len(alices(tenant)) == 3
@@ -226,23 +233,20 @@ def test_revoking_the_current_session_signs_this_browser_out(
     assert AuditEvent.objects.get(action="session.revoke").details["current"] is True
 
 
-def test_a_plain_post_revoking_the_current_session_redirects_to_login(logged_in_client: Client, tenant: Emulator) -> None:
+def test_a_plain_post_revoking_the_current_session_redirects_to_login_which_says_so(logged_in_client: Client, tenant: Emulator) -> None:
     current = alices(tenant)[1]
     set_current(logged_in_client, current)
 
     response = logged_in_client.post(revoke_url(current))
 
     assert response.status_code == 302 and response["Location"] == reverse("selfservice:login")
+    assert "Signed out of this device." in logged_in_client.get(response["Location"]).content.decode()
 
 
 def test_sign_out_everywhere_else_leaves_only_the_current_session(
     logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
 ) -> None:
-    set_current(logged_in_client, "current")
-    tenant.clear_requests()
-
-    with receiving(session_revoked) as calls:
-        response = logged_in_client.post(OTHERS_URL, headers=HTMX)
+    response, calls = post_from_current(logged_in_client, tenant, OTHERS_URL, headers=HTMX)
 
     assert response.status_code == 200
     assert alices(tenant) == ["current"]
@@ -374,3 +378,74 @@ def test_the_login_client_can_be_given_its_own_name(logged_in_client: Client, se
     rows = logged_in_client.get(URL).context_data["rows"]
 
     assert {row.applications for row in rows} == {("Acme web",)}
+
+
+def test_expired_sessions_auth0_still_lists_are_neither_shown_counted_nor_revoked(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    set_current(logged_in_client, "current")
+    now = datetime.now(UTC)
+    tenant.add_session(ALICE, {"id": "idled-out", "last_interacted_at": iso(now - timedelta(days=4)),
+                               "idle_expires_at": iso(now - timedelta(days=1))})
+    tenant.add_session(ALICE, {"id": "too-old", "created_at": iso(now - timedelta(days=31)),
+                               "last_interacted_at": iso(now - timedelta(hours=1)),
+                               "expires_at": iso(now - timedelta(minutes=1))})
+
+    response = logged_in_client.get(URL)
+
+    assert [row.id for row in response.context_data["rows"]] == ["current", "oldest-busy", "newest-idle", "middle"]
+    assert "signed in on 4 devices" in response.content.decode()
+    tenant.clear_requests()
+    logged_in_client.post(OTHERS_URL, headers=HTMX)
+    assert tenant.count("POST", r"^/api/v2/sessions/[^/]+/revoke$") == 3
+    assert sorted(alices(tenant)) == ["current", "idled-out", "too-old"]
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_browser_signed_out_meanwhile_comes_back_to_the_tab_not_to_a_post_only_url(
+    client: Client, tenant: Emulator, headers: dict[str, str]
+) -> None:
+    # Another device ended this browser's session; the page is still open and "Sign out" is pressed.
+    response = client.post(revoke_url("some-session"), {"page": "2"}, headers=headers)
+
+    login = f"{reverse('selfservice:login')}?next={URL}"
+    assert (response.get("HX-Redirect") if headers else response["Location"]) == login
+    assert mutations(tenant) == 0
+
+
+def test_after_an_htmx_page_change_or_revoke_focus_goes_to_the_heading_not_the_body(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    heading = '<h2 id="selfservice-sessions-heading" tabindex="-1" autofocus>'
+    assert heading not in logged_in_client.get(URL).content.decode()  # a page load keeps the browser's focus
+    assert heading not in logged_in_client.get(URL, headers=HTMX).content.decode()  # a tab switch too
+    assert heading in logged_in_client.get(URL, {"page": "1"}, headers=HTMX).content.decode()
+    assert heading in logged_in_client.post(revoke_url("middle"), headers=HTMX).content.decode()
+
+
+def test_each_sign_out_button_names_its_device_for_screen_readers(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
+) -> None:
+    set_current(logged_in_client, "current")
+
+    html = logged_in_client.get(URL).content.decode()
+
+    assert 'Sign out<span class="selfservice-visually-hidden"> Firefox 132 on Windows</span></button>' in html
+    assert ">Sign out of this device</button>" in html
+
+
+def test_labels_start_with_a_capital_in_spanish(logged_in_client: Client, tenant: Emulator) -> None:
+    with translation.override("es"):
+        html = logged_in_client.get(URL).content.decode()
+
+    assert "<dt>Dirección IP</dt>" in html
+
+
+def test_each_page_has_its_own_title_for_the_browser_history(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str], settings: Any
+) -> None:
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "SESSIONS_PAGE_SIZE": 3}
+
+    assert "<title>Sessions, page 1 of 2 · Your account</title>" in logged_in_client.get(URL).content.decode()
+    partial = logged_in_client.get(URL, {"page": "2"}, headers=HTMX).content.decode()
+    assert "<title>Sessions, page 2 of 2 · Your account</title>" in partial
