@@ -107,3 +107,24 @@ def test_enroll_and_remove_work_with_javascript_disabled(
     page.get_by_role("heading", name="Your new recovery code").wait_for()
     assert page.get_by_text("Your previous recovery code no longer works.").is_visible()
     assert not page.get_by_role("button", name="Copy").is_visible()  # the Copy button needs JavaScript
+
+
+def test_a_failed_setup_closes_the_empty_popup_and_shows_the_error(
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("carol@example.com")
+    page.goto(live_server.url + "/account/security/")
+    demo_site.add_fault(r"/guardian/enrollments/ticket$", status=503, times=1)
+
+    key = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Security key"))
+    with page.expect_popup() as opened:
+        key.get_by_role("button", name="Add another").click()
+    page.get_by_text("Auth0 cannot be reached right now.").wait_for()
+    popup = opened.value
+    for _ in range(50):  # the blank popup does not stay behind (it may have closed already)
+        if popup.is_closed():
+            break
+        page.wait_for_timeout(100)
+    assert popup.is_closed()
+    page.get_by_role("link", name="Retry").click()
+    key.get_by_role("button", name="Add another").wait_for()  # the tab is back

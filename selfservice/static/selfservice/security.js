@@ -77,9 +77,17 @@
     }
   });
 
+  function requestSource(event) {
+    // The element that made the request. When the response swapped it out of the page, htmx
+    // fires afterRequest again on a parent still in it, with detail.elt set to that parent; the
+    // request's own config still names the original element.
+    var detail = event.detail || {};
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     // An enroll request that brought no ticket (error, rate limit): close the empty popup.
-    if (pending && event.detail && event.detail.elt === pending) {
+    if (pending && requestSource(event) === pending) {
       pending = null;
       if (popup && !popup.closed) {
         popup.close();
