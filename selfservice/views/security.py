@@ -6,7 +6,8 @@ Costs (Management API calls, counted at the emulator in the tests):
   list is in Django's cache (``FACTORS_CACHE_TTL``); one more, shared by every user and worker,
   when it is not.
 - Enroll: the cached factor list, then one ticket. Remove: one list (the ownership check), then
-  one DELETE; the refreshed tab reuses that list. Recovery code: one regeneration.
+  one DELETE; the refreshed tab reuses that list. Recovery code: one list (is a code being
+  replaced, is one offered), then one regeneration.
 
 Ownership: a method id from the browser is looked up in the user's own method list (the call the
 page makes anyway); an id not in it gets 404, an audit row, and nothing is sent upstream.
