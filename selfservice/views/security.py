@@ -39,6 +39,8 @@ from selfservice.mfa import ENROLL_BY_TICKET, FACTORS, REGENERATE, build_overvie
 from .mixins import AccountTabView, UpstreamProblem
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from selfservice.gateway import AuthenticationMethod
     from selfservice.mfa import FactorRow, MethodRow, SecurityOverview
 
@@ -82,6 +84,8 @@ class SecurityTabView(AccountTabView):
     tab = "security"
     title = _("Security")
     template_name = "selfservice/security.html"
+    #: What a failed POST did not do, said next to the problem (see problem_response).
+    not_done: Promise | None = None
 
     def load_overview(self) -> tuple[SecurityOverview, tuple[AuthenticationMethod, ...]]:
         """The tenant's factors joined with the user's methods (raises gateway errors)."""
@@ -136,7 +140,13 @@ class SecurityTabView(AccountTabView):
         return UpstreamProblem("throttled", 429, self.tab_url(), ratelimits.retry_after(self.request, name))
 
     def problem_response(self, problem: UpstreamProblem) -> HttpResponse:
-        """After a failed POST: the tab (without the list, which may be stale) and the problem."""
+        """After a failed POST: the tab (without the list, which may be stale) and the problem.
+
+        A POST also says what did not happen (``not_done``): "Auth0 is busy" alone leaves the user
+        wondering whether their key was removed.
+        """
+        if self.request.method == "POST" and self.not_done:
+            messages.error(self.request, self.not_done)
         return self.render_overview(None, problem=problem)
 
     def done(self, overview: SecurityOverview | None) -> HttpResponse:
@@ -169,6 +179,7 @@ class EnrollView(SecurityTabView):
 
     http_method_names = ["post"]
     enroll_template_name = "selfservice/security_enroll.html"
+    not_done = _("Nothing was set up.")
 
     @method_decorator(ratelimits.limit("mfa.enroll"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -219,6 +230,7 @@ class RemoveMethodView(SecurityTabView):
 
     http_method_names = ["get", "post"]
     confirm_template_name = "selfservice/security_remove.html"
+    not_done = _("Nothing was removed.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         loaded = self.overview_or_response()
@@ -298,6 +310,7 @@ class RecoveryCodeView(SecurityTabView):
 
     http_method_names = ["post"]
     code_template_name = "selfservice/security_recovery_code.html"
+    not_done = _("Your recovery code was not changed.")
 
     @method_decorator(ratelimits.limit("mfa.recovery_code"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
