@@ -146,7 +146,7 @@ class SecurityTabView(AccountTabView):
         wondering whether their key was removed.
         """
         if self.request.method == "POST" and self.not_done:
-            messages.error(self.request, self.not_done)
+            messages.error(self.request, str(self.not_done))
         return self.render_overview(None, problem=problem)
 
     def done(self, overview: SecurityOverview | None) -> HttpResponse:
