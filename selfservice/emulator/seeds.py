@@ -62,7 +62,9 @@ def demo_users() -> list[dict[str, Any]]:
             "user_metadata": {"language": "en", "theme": "dark", "newsletter": True, "onboarding": {"completed": True}},
             "multifactor": ["guardian"],
             "sessions": _sessions(3, 50),
-            "authentication_methods": [{"type": "totp", "name": "Authenticator app"}],
+            # Auth0 issues a recovery code with the first enrollment when the tenant enables the
+            # recovery-code factor (the demo tenant does), so an enrolled user has one.
+            "authentication_methods": [{"type": "totp", "name": "Authenticator app"}, {"type": "recovery-code"}],
         },
         {
             "user_id": "google-oauth2|bob",

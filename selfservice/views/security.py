@@ -6,7 +6,8 @@ Costs (Management API calls, counted at the emulator in the tests):
   list is in Django's cache (``FACTORS_CACHE_TTL``); one more, shared by every user and worker,
   when it is not.
 - Enroll: the cached factor list, then one ticket. Remove: one list (the ownership check), then
-  one DELETE; the refreshed tab reuses that list. Recovery code: one regeneration.
+  one DELETE; the refreshed tab reuses that list. Recovery code: one list (is a code being
+  replaced, is one offered), then one regeneration.
 
 Ownership: a method id from the browser is looked up in the user's own method list (the call the
 page makes anyway); an id not in it gets 404, an audit row, and nothing is sent upstream.
@@ -38,6 +39,8 @@ from selfservice.mfa import ENROLL_BY_TICKET, FACTORS, REGENERATE, build_overvie
 from .mixins import AccountTabView, UpstreamProblem
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from selfservice.gateway import AuthenticationMethod
     from selfservice.mfa import FactorRow, MethodRow, SecurityOverview
 
@@ -81,12 +84,27 @@ class SecurityTabView(AccountTabView):
     tab = "security"
     title = _("Security")
     template_name = "selfservice/security.html"
+    #: What a failed POST did not do, said next to the problem (see problem_response).
+    not_done: Promise | None = None
 
     def load_overview(self) -> tuple[SecurityOverview, tuple[AuthenticationMethod, ...]]:
         """The tenant's factors joined with the user's methods (raises gateway errors)."""
         factors = self.gateway.list_factors()
         methods = self.gateway.list_authentication_methods(self.auth0_user_id)
         return build_overview(factors, methods, get_settings().mfa_factors), methods
+
+    def overview_or_response(self) -> tuple[SecurityOverview, tuple[AuthenticationMethod, ...]] | HttpResponse:
+        """:meth:`load_overview`, or the answer to give when it cannot be read.
+
+        A user Auth0 no longer knows gets the shell's "not linked" page; an Auth0 failure gets
+        the tab with the problem, whose Retry reloads the tab (never re-sends a POST).
+        """
+        try:
+            return self.load_overview()
+        except NotFound:
+            return self.not_linked_response(missing=True)
+        except GatewayError as error:
+            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
 
     def render_overview(
         self, overview: SecurityOverview | None, *, status: int = 200, problem: UpstreamProblem | None = None,
@@ -122,7 +140,13 @@ class SecurityTabView(AccountTabView):
         return UpstreamProblem("throttled", 429, self.tab_url(), ratelimits.retry_after(self.request, name))
 
     def problem_response(self, problem: UpstreamProblem) -> HttpResponse:
-        """After a failed POST: the tab (without the list, which may be stale) and the problem."""
+        """After a failed POST: the tab (without the list, which may be stale) and the problem.
+
+        A POST also says what did not happen (``not_done``): "Auth0 is busy" alone leaves the user
+        wondering whether their key was removed.
+        """
+        if self.request.method == "POST" and self.not_done:
+            messages.error(self.request, str(self.not_done))
         return self.render_overview(None, problem=problem)
 
     def done(self, overview: SecurityOverview | None) -> HttpResponse:
@@ -136,13 +160,10 @@ class SecurityView(SecurityTabView):
     """GET lists the offered factors with the user's methods of each."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            overview, _methods = self.load_overview()
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            return self.render_overview(None, problem=self.upstream_problem(error))
-        return self.render_overview(overview)
+        loaded = self.overview_or_response()
+        if isinstance(loaded, HttpResponse):
+            return loaded
+        return self.render_overview(loaded[0])
 
 
 class EnrollView(SecurityTabView):
@@ -158,6 +179,7 @@ class EnrollView(SecurityTabView):
 
     http_method_names = ["post"]
     enroll_template_name = "selfservice/security_enroll.html"
+    not_done = _("Nothing was set up.")
 
     @method_decorator(ratelimits.limit("mfa.enroll"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -208,16 +230,13 @@ class RemoveMethodView(SecurityTabView):
 
     http_method_names = ["get", "post"]
     confirm_template_name = "selfservice/security_remove.html"
+    not_done = _("Nothing was removed.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            overview, _methods = self.load_overview()
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            return self.render_overview(None, problem=self.tab_problem(self.upstream_problem(error)))
-        method = self.own_method(overview, kwargs["method_id"])
-        return self.confirm(method)
+        loaded = self.overview_or_response()
+        if isinstance(loaded, HttpResponse):
+            return loaded
+        return self.confirm(self.own_method(loaded[0], kwargs["method_id"]))
 
     @method_decorator(ratelimits.limit("mfa.remove"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -226,12 +245,10 @@ class RemoveMethodView(SecurityTabView):
             return self.get(request, *args, **kwargs)
         if ratelimits.is_limited(request):
             return self.problem_response(self.throttled("mfa.remove"))
-        try:
-            overview, methods = self.load_overview()
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+        loaded = self.overview_or_response()
+        if isinstance(loaded, HttpResponse):
+            return loaded
+        overview, methods = loaded
         method = self.own_method(overview, method_id, refused_audit=True)
         if self.adapter.requires_recent_login(request, "mfa.remove"):
             login = reverse("selfservice:login") + "?" + _next_query(request.get_full_path())
@@ -280,25 +297,36 @@ class RemoveMethodView(SecurityTabView):
 
 
 class RecoveryCodeView(SecurityTabView):
-    """POST: replace the recovery code and show the new one, once.
+    """POST: replace (or, for a user who has none yet, create) the recovery code and show it, once.
 
     The answer is the page itself (200), not a redirect: a redirect would have to keep the code
     somewhere (session, messages) until the next GET, and it must live nowhere but this response.
     ``never_cache`` (inherited) sends ``Cache-Control: no-store``.
+
+    The user's method list is read first: it says whether a previous code is being replaced (the
+    page words its warning for that case only), and a user with neither a code nor another method
+    gets none (the tab offers none: Auth0 issues the first code at the first enrollment).
     """
 
     http_method_names = ["post"]
+    code_template_name = "selfservice/security_recovery_code.html"
+    not_done = _("Your recovery code was not changed.")
 
     @method_decorator(ratelimits.limit("mfa.recovery_code"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
             return self.problem_response(self.throttled("mfa.recovery_code"))
-        try:
-            offered = offered_factor_names(self.gateway.list_factors(), get_settings().mfa_factors)
-        except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
-        if "recovery-code" not in offered:
+        loaded = self.overview_or_response()
+        if isinstance(loaded, HttpResponse):
+            return loaded
+        overview = loaded[0]
+        row = overview.factor("recovery-code")
+        if row is None:
             raise Http404("The recovery code is not offered.")
+        if row.action != REGENERATE:
+            # Not a button the tab shows (a stale page: the last method was removed since).
+            messages.error(request, _("You get a recovery code when you set up your first method."))
+            return self.render_overview(overview, status=422)
         try:
             code = self.gateway.regenerate_recovery_code(self.auth0_user_id)
         except NotFound:
@@ -306,11 +334,8 @@ class RecoveryCodeView(SecurityTabView):
         except GatewayError as error:
             return self.problem_response(self.tab_problem(self.upstream_problem(error)))
         audit.record(request, action="mfa.recovery_code", auth0_user_id=self.auth0_user_id)
-        return TemplateResponse(
-            request,
-            "selfservice/security_recovery_code.html",
-            self.get_context_data(recovery_code=code, security_url=self.tab_url()),
-        )
+        context = self.get_context_data(recovery_code=code, replaced=row.enrolled, security_url=self.tab_url())
+        return TemplateResponse(request, self.code_template_name, context)
 
 
 def _next_query(path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,18 +10,12 @@ import pytest
 
 from selfservice.emulator import Emulator
 
+from .conftest import sign_in
 from .test_demo import demo_site  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/account/")
-    page.get_by_role("button", name="Continue to sign in").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(base + "/account/general/")
+__all__ = ["sign_in"]  # the other browser modules import it from here
 
 
 def test_sign_in_edit_the_profile_with_htmx_and_sign_out(
@@ -62,29 +57,18 @@ def test_a_social_user_sees_provider_owned_fields_read_only(demo_site: Emulator,
 
 
 def test_the_general_tab_in_dark_mode_and_on_a_phone(
-    demo_site: Emulator, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+    demo_site: Emulator, screenshot_dark_and_phone: Callable[..., None]  # noqa: F811
 ) -> None:
-    for name, options in (
-        ("general-dark.png", {"color_scheme": "dark", "viewport": {"width": 1100, "height": 700}}),
-        ("general-phone.png", {"color_scheme": "light", "viewport": {"width": 375, "height": 740}, "is_mobile": True}),
-    ):
-        context = browser.new_context(locale="en-US", **options)
-        page = context.new_page()
-        sign_in(page, live_server.url, "carol@example.com")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= options["viewport"]["width"], "no horizontal scrolling"
-        page.screenshot(path=str(screenshot_dir / name), full_page=True)
-        context.close()
+    screenshot_dark_and_phone("general")
 
 
-def test_works_with_javascript_disabled(demo_site: Emulator, live_server: Any, browser: Any) -> None:  # noqa: F811
-    context = browser.new_context(java_script_enabled=False, locale="en-US")
-    page = context.new_page()
-    sign_in(page, live_server.url, "alice@example.com")
+def test_works_with_javascript_disabled(
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("alice@example.com", java_script_enabled=False)
     page.get_by_label("Given name").fill("Alicia")
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("Your profile has been saved.").wait_for()
     assert demo_site.user("auth0|alice")["given_name"] == "Alicia"
     page.get_by_role("link", name="Security").click()
     assert page.url == live_server.url + "/account/security/"
-    context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +79,6 @@ def test_preferences_save_with_javascript_disabled(
 
 
 def test_the_preferences_tab_in_dark_mode_and_on_a_phone(
-    demo_site: Emulator, demo_schema: None, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+    demo_site: Emulator, demo_schema: None, screenshot_dark_and_phone: Callable[..., None]  # noqa: F811
 ) -> None:
-    for name, options in (
-        ("preferences-dark.png", {"color_scheme": "dark", "viewport": {"width": 1100, "height": 700}}),
-        ("preferences-phone.png", {"color_scheme": "light", "viewport": {"width": 375, "height": 740}, "is_mobile": True}),
-    ):
-        context = browser.new_context(locale="en-US", **options)
-        page = context.new_page()
-        sign_in(page, live_server.url, "carol@example.com")
-        page.goto(live_server.url + "/account/preferences/")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= options["viewport"]["width"], "no horizontal scrolling"
-        page.screenshot(path=str(screenshot_dir / name), full_page=True)
-        context.close()
+    screenshot_dark_and_phone("preferences")

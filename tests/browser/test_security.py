@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from selfservice.emulator import Emulator
 
-from .test_account import sign_in
+from .conftest import sign_in
 from .test_demo import demo_site  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +48,7 @@ def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code
     assert not any(m.get("name") == "Desk key" for m in demo_site.tenant.methods["auth0|alice"])
     assert demo_site.count("DELETE") == 1
 
-    # Enrolling the key issued Alice's first recovery code (the emulator does, as Auth0 does).
+    # Alice's recovery code came with her first enrollment (Auth0 issues it then).
     assert page.get_by_text("Your current recovery code will stop working.").is_visible()
     page.get_by_role("button", name="Generate a new recovery code").click()
     page.get_by_role("heading", name="Your new recovery code").wait_for()
@@ -58,27 +59,33 @@ def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code
 
 
 def test_the_security_tab_in_dark_mode_and_on_a_phone(
-    demo_site: Emulator, live_server: Any, browser: Any, screenshot_dir: Path  # noqa: F811
+    demo_site: Emulator, screenshot_dark_and_phone: Callable[..., None]  # noqa: F811
 ) -> None:
-    for name, options in (
-        ("security-dark.png", {"color_scheme": "dark", "viewport": {"width": 1100, "height": 700}}),
-        ("security-phone.png", {"color_scheme": "light", "viewport": {"width": 375, "height": 740}, "is_mobile": True}),
-    ):
-        context = browser.new_context(locale="en-US", **options)
-        page = context.new_page()
-        sign_in(page, live_server.url, "carol@example.com")
-        page.goto(live_server.url + "/account/security/")
-        page.get_by_role("heading", name="Security key").wait_for()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= options["viewport"]["width"], "no horizontal scrolling"
-        page.screenshot(path=str(screenshot_dir / name), full_page=True)
-        context.close()
+    screenshot_dark_and_phone("security", ready=lambda page: page.get_by_role("heading", name="Security key").wait_for())
 
 
-def test_enroll_and_remove_work_with_javascript_disabled(demo_site: Emulator, live_server: Any, browser: Any) -> None:  # noqa: F811
-    context = browser.new_context(java_script_enabled=False, locale="en-US")
-    page = context.new_page()
-    sign_in(page, live_server.url, "alice@example.com")
+def test_keyboard_focus_follows_each_step(demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]) -> None:  # noqa: F811
+    page = signed_in_page("carol@example.com")
+    page.goto(live_server.url + "/account/security/")
+
+    def focused() -> str:
+        return str(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+
+    page.get_by_role("link", name="Remove YubiKey 5C").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'selfservice-remove-heading'")  # not the page start
+    page.keyboard.press("Tab")
+    assert focused() == "Remove"
+    page.keyboard.press("Enter")
+    page.get_by_text("YubiKey 5C was removed.").wait_for()
+    page.wait_for_function("document.activeElement.id === 'selfservice-security-heading'")
+    assert not any(m.get("name") == "YubiKey 5C" for m in demo_site.tenant.methods["auth0|carol"])
+
+
+def test_enroll_and_remove_work_with_javascript_disabled(
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("alice@example.com", java_script_enabled=False)
     page.goto(live_server.url + "/account/security/")
 
     sms = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Text message"))
@@ -94,5 +101,30 @@ def test_enroll_and_remove_work_with_javascript_disabled(demo_site: Emulator, li
     page.get_by_role("button", name="Remove").click()
     page.get_by_text("Authenticator app was removed.").wait_for()
     assert page.url == live_server.url + "/account/security/"
-    assert demo_site.tenant.methods["auth0|alice"] == []
-    context.close()
+    assert [m["type"] for m in demo_site.tenant.methods["auth0|alice"]] == ["recovery-code"]
+
+    page.get_by_role("button", name="Generate a new recovery code").click()
+    page.get_by_role("heading", name="Your new recovery code").wait_for()
+    assert page.get_by_text("Your previous recovery code no longer works.").is_visible()
+    assert not page.get_by_role("button", name="Copy").is_visible()  # the Copy button needs JavaScript
+
+
+def test_a_failed_setup_closes_the_empty_popup_and_shows_the_error(
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("carol@example.com")
+    page.goto(live_server.url + "/account/security/")
+    demo_site.add_fault(r"/guardian/enrollments/ticket$", status=503, times=1)
+
+    key = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Security key"))
+    with page.expect_popup() as opened:
+        key.get_by_role("button", name="Add another").click()
+    page.get_by_text("Auth0 cannot be reached right now.").wait_for()
+    popup = opened.value
+    for _ in range(50):  # the blank popup does not stay behind (it may have closed already)
+        if popup.is_closed():
+            break
+        page.wait_for_timeout(100)
+    assert popup.is_closed()
+    page.get_by_role("link", name="Retry").click()
+    key.get_by_role("button", name="Add another").wait_for()  # the tab is back

@@ -125,7 +125,7 @@ def test_the_demo_seed_matches_the_stable_contract(emulator: Emulator) -> None:
     assert set(tenant.users) == {"auth0|alice", "google-oauth2|bob", "auth0|carol"}
     assert all(tenant.passwords[u] == "demo-password" for u in tenant.users)
     assert tenant.users["google-oauth2|bob"]["identities"][0]["isSocial"] is True
-    assert [m["type"] for m in tenant.methods["auth0|alice"]] == ["totp"]
+    assert [m["type"] for m in tenant.methods["auth0|alice"]] == ["totp", "recovery-code"]
     assert tenant.users["auth0|alice"]["user_metadata"]
     assert len(tenant.user_sessions("auth0|alice")) == 3
     assert len(tenant.user_sessions("auth0|carol")) == 40

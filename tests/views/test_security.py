@@ -142,7 +142,8 @@ def test_the_tab_lists_the_offered_factors_and_alices_authenticator(logged_in_cl
     assert "Email</h3>" not in html  # not enabled by the tenant
     assert re.search(r'selfservice-factor-otp">Authenticator app</h3> <span class="selfservice-badge selfservice-badge--ok">Set up', html)
     assert 'name="factor" value="sms"' in html and 'name="factor" value="otp"' not in html
-    assert "Generate a new recovery code" not in html and "Get a recovery code" in html
+    assert "Generate a new recovery code" in html  # Auth0 issued it with her first enrollment
+    assert re.search(r'selfservice-factor-recovery-code">Recovery code</h3> <span class="selfservice-badge selfservice-badge--ok">', html)
     assert 'src="/static/selfservice/security.js" defer' in html
     assert "<script>" not in html and " onclick=" not in html
 
@@ -408,6 +409,36 @@ def test_a_new_recovery_code_is_shown_once_and_kept_nowhere(
     assert stored not in text(client.get(URL))
 
 
+def test_a_first_recovery_code_is_not_called_a_replacement(logged_in_client: Client, tenant: Emulator) -> None:
+    # Alice enrolled before the tenant turned recovery codes on: she has MFA but no code yet.
+    tenant.tenant.methods[ALICE][:] = [m for m in tenant.tenant.methods[ALICE] if m["type"] != "recovery-code"]
+    assert "Get a recovery code" in text(logged_in_client.get(URL))
+    tenant.clear_requests()
+
+    html = text(logged_in_client.post(RECOVERY, headers=HTMX))
+
+    assert ">Your recovery code</h2>" in html and "Save this code now: it will not be shown again." in html
+    assert "previous" not in html and "new recovery code" not in html
+    assert [(r["method"], r["path"]) for r in tenant.requests() if r["path"].startswith("/api/v2/")] == [
+        ("GET", f"/api/v2/users/{ALICE}/authentication-methods"),
+        ("POST", f"/api/v2/users/{ALICE}/recovery-code-regeneration"),
+    ]
+    html = text(logged_in_client.post(RECOVERY))
+    assert ">Your new recovery code</h2>" in html and "Your previous recovery code no longer works." in html
+
+
+def test_no_recovery_code_for_a_user_without_any_method(client_for: Callable[[str], Client], tenant: Emulator) -> None:
+    client = client_for(BOB)  # no MFA yet: the tab offers no code (Auth0 issues it with the first method)
+
+    response = client.post(RECOVERY, headers=HTMX)
+
+    assert response.status_code == 422
+    assert "You get a recovery code when you set up your first method." in text(response)
+    assert "selfservice-recovery-code" not in text(response)
+    assert mutations(tenant) == []
+    assert not AuditEvent.objects.filter(action="mfa.recovery_code").exists()
+
+
 def test_no_recovery_code_when_the_site_does_not_offer_it(
     client_for: Callable[[str], Client], tenant: Emulator, settings: Any
 ) -> None:
@@ -423,6 +454,10 @@ def test_the_tab_speaks_spanish(client_for: Callable[[str], Client]) -> None:
 
     for phrase in ("App de autenticación", "Llave de seguridad", "terminado en 0199 · mensaje de texto", "Quitar", "Añadir otro"):
         assert phrase in html
+    assert re.search(r'factor-otp">App de autenticación</h3> <span class="selfservice-badge selfservice-badge--ok">Configurado<', html)
+    # The visible word is part of the accessible name (voice control: "click Quitar"), even with
+    # django.contrib.admin's "Remove" ("Eliminar") earlier in INSTALLED_APPS.
+    assert 'aria-label="Quitar YubiKey 5C">Quitar</a>' in html
 
 
 def test_an_id_that_cannot_travel_in_a_path_segment_gets_no_remove_button() -> None:

@@ -52,6 +52,7 @@ def test_a_5xx_listing_methods_shows_an_error_with_a_working_retry(
     assert ("<html" in html) is not bool(headers)
     assert "Auth0 cannot be reached right now." in html and RETRY_LINK in html
     assert "Set up" not in html and "Remove" not in html  # nothing stale to act on
+    assert "Nothing was" not in html  # a visit changes nothing, so it says nothing of the kind
     assert carol.get(URL, headers=headers).status_code == 200
 
 
@@ -110,6 +111,7 @@ def test_a_5xx_creating_the_ticket_is_an_error_with_retry(carol: Client, tenant:
     response = carol.post(ENROLL, {"factor": "otp"}, headers=headers)
 
     assert response.status_code == 503 and RETRY_LINK in text(response)
+    assert "Nothing was set up." in text(response)  # what the failure means for the user
     assert "HX-Trigger" not in response  # no popup to point anywhere
     assert not AuditEvent.objects.exists()
 
@@ -159,6 +161,7 @@ def test_a_5xx_deleting_keeps_the_method_and_says_so(carol: Client, tenant: Emul
     response = carol.post(url, {"confirm": "1"}, headers=headers)
 
     assert response.status_code == 503 and RETRY_LINK in text(response)
+    assert "Nothing was removed." in text(response)
     assert any(m["type"] == "totp" for m in tenant.tenant.methods[CAROL])
     assert not AuditEvent.objects.filter(action="mfa.remove").exists()
 
@@ -192,6 +195,7 @@ def test_too_many_removals_are_refused_before_auth0(carol: Client, tenant: Emula
     response = carol.post(remove_url(tenant, "phone"), {"confirm": "1"})
 
     assert response.status_code == 429 and "You are making changes too quickly. Try again in" in text(response)
+    assert "Nothing was removed." in text(response)
     assert tenant.requests() == []
 
 
@@ -205,6 +209,7 @@ def test_a_5xx_regenerating_shows_no_code_and_offers_retry(carol: Client, tenant
     response = carol.post(RECOVERY, headers=headers)
 
     assert response.status_code == 503 and RETRY_LINK in text(response)
+    assert "Your recovery code was not changed." in text(response)
     assert "selfservice-recovery-code" not in text(response)
 
 

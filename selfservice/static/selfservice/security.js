@@ -9,6 +9,9 @@
  *   reloads itself. No polling. A blocked popup falls back to this window.
  * - Copy button for the recovery code (navigator.clipboard), shown only when it can work.
  * - aria-busy on the panel while htmx is loading it.
+ * - Focus after a swap: the button or link the user activated is gone with the old panel, so
+ *   focus moves to the new content's heading ([data-selfservice-focus]) instead of the page's
+ *   start; keyboard and screen-reader users carry on from the step they reached.
  */
 (function () {
   "use strict";
@@ -74,9 +77,17 @@
     }
   });
 
+  function requestSource(event) {
+    // The element that made the request. When the response swapped it out of the page, htmx
+    // fires afterRequest again on a parent still in it, with detail.elt set to that parent; the
+    // request's own config still names the original element.
+    var detail = event.detail || {};
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     // An enroll request that brought no ticket (error, rate limit): close the empty popup.
-    if (pending && event.detail && event.detail.elt === pending) {
+    if (pending && requestSource(event) === pending) {
       pending = null;
       if (popup && !popup.closed) {
         popup.close();
@@ -121,6 +132,20 @@
     var target = event.detail && event.detail.target;
     if (target && target.id === PANEL) {
       target.removeAttribute("aria-busy");
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== PANEL) {
+      return;
+    }
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) {
+      return; // the user is somewhere else already: leave them there
+    }
+    var heading = target.querySelector("[data-selfservice-focus]");
+    if (heading) {
+      heading.focus({ preventScroll: false });
     }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
