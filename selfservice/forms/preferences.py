@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from selfservice.schemas import document_errors, fingerprint, property_kind
 
-from .schema_fields import build_field, field_label, schema_message
+from .schema_fields import build_field, field_label, schema_error
 
 __all__ = ["STATE_FIELD", "FieldGroup", "PreferencesForm", "build_form_class", "same_json"]
 
@@ -155,6 +155,17 @@ class PreferencesForm(forms.Form):
 
     # -- validation ----------------------------------------------------------------------------
 
+    def full_clean(self) -> None:
+        """Validate, then mark the first invalid field ``autofocus``.
+
+        A 422 page (and the htmx swap of one, which honours ``autofocus``) puts the keyboard
+        and the screen reader on the first field to correct instead of the top of the page.
+        """
+        super().full_clean()
+        first = next((name for name in self.fields if name != STATE_FIELD and name in self.errors), None)
+        if first is not None:
+            self.fields[first].widget.attrs["autofocus"] = True
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         for key, names in self.key_fields.items():
@@ -166,10 +177,10 @@ class PreferencesForm(forms.Form):
                 if name not in self.errors and cleaned.get(name) in EMPTY_VALUES:
                     self.add_error(name, ValidationError(_("This field is required."), code="required"))
         if not self.errors:
-            for field, keyword, _error in document_errors(self.schema, self.document()):
+            for field, keyword, error in document_errors(self.schema, self.document()):
                 target = field if field in self.fields else None
                 if target is None or target not in self.errors:
-                    self.add_error(target, ValidationError(schema_message(keyword), code=f"schema_{keyword}"))
+                    self.add_error(target, schema_error(keyword, error.validator_value))
         return cleaned
 
     def _present(self, names: list[str]) -> bool:

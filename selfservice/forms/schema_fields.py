@@ -27,6 +27,7 @@ __all__ = [
     "SchemaValidator",
     "build_field",
     "field_label",
+    "schema_error",
     "schema_message",
 ]
 
@@ -45,7 +46,7 @@ MESSAGES: dict[str, Any] = {
     "exclusiveMinimum": _("This value is too small."),
     "maximum": _("This value is too large."),
     "exclusiveMaximum": _("This value is too large."),
-    "multipleOf": _("This value is not an allowed step."),
+    "multipleOf": _("Enter a multiple of %(limit)s."),
     "minItems": _("Select more choices."),
     "maxItems": _("Select fewer choices."),
     "uniqueItems": _("Select each choice once."),
@@ -54,6 +55,15 @@ MESSAGES: dict[str, Any] = {
 
 def schema_message(keyword: str) -> Any:
     return MESSAGES.get(keyword, _("This value is not allowed."))
+
+
+def schema_error(keyword: str, limit: Any = None) -> ValidationError:
+    """The error for a failed jsonschema ``keyword``; ``limit`` is its value in the schema.
+
+    Messages that name the limit (``multipleOf``: "Enter a multiple of 5.") get it as
+    ``%(limit)s``; the others ignore it.
+    """
+    return ValidationError(schema_message(keyword), code=f"schema_{keyword}", params={"limit": limit})
 
 
 # Keywords the Django fields check themselves, with Django's own (translated) messages; the
@@ -72,7 +82,7 @@ class SchemaValidator:
     def __call__(self, value: Any) -> None:
         for error in self.validator.iter_errors(self.to_json(value)):
             if error.validator not in NATIVE_KEYWORDS:
-                raise ValidationError(schema_message(str(error.validator)), code=f"schema_{error.validator}")
+                raise schema_error(str(error.validator), error.validator_value)
 
 
 class ExclusiveBound:

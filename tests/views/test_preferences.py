@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -213,7 +214,7 @@ INVALID = [
     ("integer type", {"items_per_page": "2.5"}, "items_per_page", "Enter a whole number."),
     ("integer minimum", {"items_per_page": "5"}, "items_per_page", "Ensure this value is greater than or equal to 10."),
     ("integer maximum", {"items_per_page": "105"}, "items_per_page", "Ensure this value is less than or equal to 100."),
-    ("integer multipleOf", {"items_per_page": "27"}, "items_per_page", "This value is not an allowed step."),
+    ("integer multipleOf", {"items_per_page": "27"}, "items_per_page", "Enter a multiple of 5."),
     ("number exclusiveMinimum", {"ratio": "0"}, "ratio", "Ensure this value is greater than 0."),
     ("number not finite", {"ratio": "inf"}, "ratio", "Enter a number."),
     ("array unknown choice", {"channels": ["fax"]}, "channels", "Select a valid choice. fax is not one of the available choices."),
@@ -244,6 +245,27 @@ def test_an_invalid_change_is_refused_with_422_keeping_what_was_typed(
         assert f'value="{typed}"' in html
 
 
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_refused_save_puts_the_focus_on_the_first_field_to_correct(dana: Client, headers: dict[str, str]) -> None:
+    # Page load and the htmx swap both honour autofocus: the user lands on the first mistake,
+    # not at the top of the page (or nowhere, after a swap).
+    data = {**form_data(dana.get(URL)), "items_per_page": "27", "address__postal_code": "2801"}
+
+    response = dana.post(URL, data, headers=headers)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count("autofocus") == 1
+    tag = re.search(r'<input type="number" name="items_per_page"[^>]*>', html)
+    assert tag and " autofocus " in tag.group() and 'aria-invalid="true"' in tag.group(), tag
+
+
+def test_a_valid_form_autofocuses_nothing(dana: Client) -> None:
+    assert "autofocus" not in dana.get(URL).content.decode()
+    response = dana.post(VALIDATE, {**form_data(dana.get(URL)), "items_per_page": "27"}, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
+    assert "autofocus" not in response.content.decode()
+
+
 def test_jsonschema_is_the_second_check(dana: Client, tenant: Emulator, schema: PreferenceSchema) -> None:
     # 0.3 is a multiple of 0.1 for Django's float step check, not for jsonschema's multipleOf.
     schema.schema = {**schema.schema, "properties": {**schema.schema["properties"], "ratio": {"type": "number", "multipleOf": 0.1}}}
@@ -253,7 +275,7 @@ def test_jsonschema_is_the_second_check(dana: Client, tenant: Emulator, schema: 
     response = dana.post(URL, data)
 
     assert response.status_code == 422
-    assert response.context["form"].errors["ratio"] == ["This value is not an allowed step."]
+    assert response.context["form"].errors["ratio"] == ["Enter a multiple of 0.1."]
     assert tenant.count("PATCH") == 0
 
 
@@ -488,6 +510,22 @@ def test_inline_validation_returns_the_changed_fields_errors_without_calling_aut
     assert html.startswith('<div class="selfservice-field-errors" id="id_items_per_page_errors"')
     assert "Ensure this value is greater than or equal to 10." in html
     assert tenant.requests() == []
+
+
+def test_inline_validation_names_the_step_in_the_users_language(dana: Client) -> None:
+    data = {**form_data(dana.get(URL)), "items_per_page": "27"}
+
+    with translation.override("es"):
+        response = dana.post(VALIDATE, data, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
+
+    assert '<p class="selfservice-error">Introduce un múltiplo de 5.</p>' in response.content.decode()
+
+
+def test_the_tab_loads_the_script_that_keeps_aria_invalid_in_step_with_inline_validation(dana: Client) -> None:
+    # Without it, a value corrected inline would still be announced as invalid.
+    for headers in ({}, HTMX):
+        html = dana.get(URL, headers=headers).content.decode()
+        assert re.search(r'<script src="[^"]*selfservice/preferences\.js" defer></script>', html)
 
 
 def test_inline_validation_of_a_valid_field_clears_its_errors(dana: Client) -> None:
