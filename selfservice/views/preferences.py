@@ -35,7 +35,7 @@ from selfservice.http import wants_partial
 from selfservice.models import PreferenceSchema
 from selfservice.schemas import document_errors, schema_problems
 
-from .mixins import AccountMixin, AccountTabView, UpstreamProblem
+from .mixins import AccountMixin, AccountTabView
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -102,16 +102,9 @@ class PreferencesView(AccountTabView):
         if form_class is None:
             messages.error(request, _("Preferences are not configured any more; nothing was saved."))
             return self.render_tab(status=422)
-        if ratelimits.is_limited(request):
-            throttled = UpstreamProblem("throttled", 429, request.path, resubmit=True)
-            return self.render_tab(problem=throttled, form=form_class.from_submitted(request.POST))
-        try:
-            profile = self.gateway.get_user(self.auth0_user_id)
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            problem = self.upstream_problem(error, resubmit=True)
-            return self.render_tab(problem=problem, form=form_class.from_submitted(request.POST))
+        profile = self.user_for_save(form_class.from_submitted)
+        if isinstance(profile, HttpResponse):
+            return profile  # throttled, Auth0 failed or the user is gone; typed input kept
 
         current = profile.user_metadata
         state = form_class.read_state(request.POST)

@@ -460,6 +460,17 @@ def test_auth0_unavailable_before_the_save_keeps_the_input(dana: Client, tenant:
     assert tenant.count("PATCH") == 0
 
 
+def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tenant: Emulator) -> None:
+    data = {**form_data(dana.get(URL)), "handle": "alice"}
+    tenant.tenant.delete_user(DANA)
+
+    response = dana.post(URL, data, headers=HTMX)
+
+    assert response.status_code == 403
+    assert "Your Auth0 account was not found" in response.content.decode()
+    assert tenant.count("PATCH") == 0
+
+
 def test_too_many_saves_are_refused_with_429_before_any_upstream_call(dana: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"preferences.update": "1/m"}}
     data = form_data(dana.get(URL))
