@@ -22,6 +22,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.schemas import document_errors, fingerprint, property_kind
@@ -59,6 +60,9 @@ class PreferencesForm(forms.Form):
     required_keys: ClassVar[frozenset[str]] = frozenset()
 
     _state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    #: After validation: the first field with an error (rendered ``autofocus``), or None.
+    focus_field: str | None = None
 
     def __init__(self, data: Any = None, *, metadata: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         """``metadata`` (the user's current user_metadata) gives the initial values."""
@@ -114,11 +118,26 @@ class PreferencesForm(forms.Form):
         return self[STATE_FIELD]
 
     def bound_groups(self) -> list[dict[str, Any]]:
-        """Fieldsets for the template: ``[{"name", "legend", "description", "fields"}]``."""
+        """Fieldsets for the template: ``[{"name", "legend", "description", "fields", "required"}]``.
+
+        ``required``: for an optional nested object with required members, their labels as
+        one phrase ("City and Country"). They are required only once the object is filled
+        in at all, so the browser cannot mark them; the fieldset says it instead.
+        """
         return [
-            {"name": g.name, "legend": g.legend, "description": g.description, "fields": [self[n] for n in g.fields]}
+            {
+                "name": g.name, "legend": g.legend, "description": g.description,
+                "fields": [self[n] for n in g.fields], "required": self._required_members(g),
+            }
             for g in self.groups
         ]
+
+    def _required_members(self, group: FieldGroup) -> str:
+        if group.name is None or group.name in self.required_keys:
+            return ""
+        members = self.schema["properties"][group.name].get("required") or []
+        labels: list[Any] = [self.fields[f"{group.name}__{m}"].label for m in members if f"{group.name}__{m}" in self.fields]
+        return str(get_text_list(labels, _("and"))) if labels else ""
 
     # -- state: which schema and which values the user was shown -----------------------------
 
@@ -162,9 +181,9 @@ class PreferencesForm(forms.Form):
         and the screen reader on the first field to correct instead of the top of the page.
         """
         super().full_clean()
-        first = next((name for name in self.fields if name != STATE_FIELD and name in self.errors), None)
-        if first is not None:
-            self.fields[first].widget.attrs["autofocus"] = True
+        self.focus_field = next((name for name in self.fields if name != STATE_FIELD and name in self.errors), None)
+        if self.focus_field is not None:
+            self.fields[self.focus_field].widget.attrs["autofocus"] = True
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

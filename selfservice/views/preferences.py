@@ -35,7 +35,7 @@ from selfservice.http import wants_partial
 from selfservice.models import PreferenceSchema
 from selfservice.schemas import document_errors, schema_problems
 
-from .mixins import AccountMixin, AccountTabView
+from .mixins import AccountMixin, AccountTabView, UpstreamProblem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -144,6 +144,19 @@ class PreferencesView(AccountTabView):
         )
         messages.success(request, _("Your preferences have been saved."))
         return self.saved(form_class, updated)
+
+    def render_tab(self, *, status: int = 200, problem: UpstreamProblem | None = None, **context: Any) -> TemplateResponse:
+        """The tab; an htmx answer to a save also scrolls to the top of the tab when the news is there.
+
+        "Saved", "nothing to save", "try again" and "the form changed" are shown above the
+        form, while the Save button is below it: on a phone the answer would land off screen.
+        A field error needs no scrolling: its field is ``autofocus`` and the browser shows it.
+        """
+        response = super().render_tab(status=status, problem=problem, **context)
+        form = context.get("form")
+        if self.request.method == "POST" and wants_partial(self.request) and getattr(form, "focus_field", None) is None:
+            response["HX-Reswap"] = "innerHTML show:top"
+        return response
 
     def refusal(self, form: PreferencesForm, profile: UserProfile, changes: Mapping[str, Any]) -> Any:
         """Why ``changes`` must not be sent (None: send them): schema or size."""

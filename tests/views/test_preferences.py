@@ -260,6 +260,24 @@ def test_a_refused_save_puts_the_focus_on_the_first_field_to_correct(dana: Clien
     assert tag and " autofocus " in tag.group() and 'aria-invalid="true"' in tag.group(), tag
 
 
+def test_an_htmx_answer_to_a_save_scrolls_to_the_news_at_the_top_unless_a_field_needs_fixing(dana: Client, tenant: Emulator) -> None:
+    # The Save button is at the bottom: on a phone "saved" or "try again" would land off screen.
+    data = form_data(dana.get(URL))
+
+    saved = dana.post(URL, {**data, "handle": "alice"}, headers=HTMX)
+    unchanged = dana.post(URL, form_data(dana.get(URL)), headers=HTMX)
+    tenant.add_fault(DANA_PATH, method="GET", status=503, times=1)
+    unavailable = dana.post(URL, {**data, "handle": "bob"}, headers=HTMX)
+    invalid = dana.post(URL, {**data, "items_per_page": "27"}, headers=HTMX)
+    plain = dana.post(URL, {**data, "handle": "carl"})
+
+    assert [r.status_code for r in (saved, unchanged, unavailable, invalid, plain)] == [200, 200, 503, 422, 302]
+    for response in (saved, unchanged, unavailable):
+        assert response["HX-Reswap"] == "innerHTML show:top"
+    assert "HX-Reswap" not in invalid  # its first invalid field has autofocus: the browser shows it
+    assert "HX-Reswap" not in plain and "HX-Reswap" not in dana.get(URL, headers=HTMX)
+
+
 def test_a_valid_form_autofocuses_nothing(dana: Client) -> None:
     assert "autofocus" not in dana.get(URL).content.decode()
     response = dana.post(VALIDATE, {**form_data(dana.get(URL)), "items_per_page": "27"}, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
@@ -530,6 +548,17 @@ def test_inline_validation_names_the_step_in_the_users_language(dana: Client) ->
         response = dana.post(VALIDATE, data, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
 
     assert '<p class="selfservice-error">Introduce un múltiplo de 5.</p>' in response.content.decode()
+
+
+def test_an_optional_group_says_which_members_it_needs_once_filled_in(dana: Client, schema: PreferenceSchema) -> None:
+    note = "If you fill in any of these fields, also fill in City and Country."
+    assert note in dana.get(URL).content.decode()
+    with translation.override("es"):
+        assert "Si rellenas alguno de estos campos, rellena también City y Country." in dana.get(URL).content.decode()
+
+    schema.schema["required"] = ["language", "address"]  # now the browser marks them required itself
+    schema.save()
+    assert note not in dana.get(URL).content.decode()
 
 
 def test_the_tab_loads_the_script_that_keeps_aria_invalid_in_step_with_inline_validation(dana: Client) -> None:
