@@ -278,6 +278,13 @@ def test_an_htmx_answer_to_a_save_scrolls_to_the_news_at_the_top_unless_a_field_
     assert "HX-Reswap" not in plain and "HX-Reswap" not in dana.get(URL, headers=HTMX)
 
 
+def test_the_save_button_is_disabled_while_htmx_saves(dana: Client) -> None:
+    # A slow save gives visible feedback and cannot be sent twice.
+    html = dana.get(URL).content.decode()
+    assert 'hx-disabled-elt="find .selfservice-actions button"' in html
+    assert '<div class="selfservice-actions">\n      <button type="submit"' in html
+
+
 def test_a_valid_form_autofocuses_nothing(dana: Client) -> None:
     assert "autofocus" not in dana.get(URL).content.decode()
     response = dana.post(VALIDATE, {**form_data(dana.get(URL)), "items_per_page": "27"}, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
