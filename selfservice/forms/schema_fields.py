@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from selfservice.schemas import enum_options, property_kind, validator_for
 
 __all__ = [
+    "CheckboxSelectMultiple",
     "DateStringField",
     "EnumField",
     "EnumListField",
     "ExclusiveBound",
+    "RadioSelect",
     "SchemaValidator",
     "build_field",
     "field_label",
@@ -167,6 +169,27 @@ class EnumListField(forms.TypedMultipleChoiceField):
         return cleaned
 
 
+class _AutofocusFirstOption:
+    """For widgets of one input per option: ``autofocus`` (see PreferencesForm.full_clean)
+    goes to the first option only; HTML allows one autofocus element per page."""
+
+    def create_option(
+        self, name: str, value: Any, label: Any, selected: Any, index: int, subindex: int | None = None, attrs: Any = None
+    ) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(name, value, label, selected, index, subindex, attrs)  # type: ignore[misc]
+        if index or subindex:
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class RadioSelect(_AutofocusFirstOption, forms.RadioSelect):
+    """Django's RadioSelect, with at most one option ``autofocus``."""
+
+
+class CheckboxSelectMultiple(_AutofocusFirstOption, forms.CheckboxSelectMultiple):
+    """Django's CheckboxSelectMultiple, with at most one option ``autofocus``."""
+
+
 def field_label(prop: Mapping[str, Any], key: str) -> Any:
     # Titles and descriptions are data, translated at render time through the site's catalogs.
     title = prop.get("title")
@@ -192,12 +215,12 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
         # An optional enum can be cleared (the key is deleted), unless a default stands for "unset".
         if not required and "default" not in prop:
             options = [(None, _("Not set") if radios else "—"), *options]
-        widget = forms.RadioSelect if radios else forms.Select
+        widget: type[forms.Widget] = RadioSelect if radios else forms.Select
         field = EnumField(options=[o for o in options if o[0] is not None], prop=prop, required=required, widget=widget, **common)
         field.choices = [("" if v is None else str(v), label) for v, label in options]
     elif kind == "array":
         items = prop["items"]
-        widget = forms.SelectMultiple if prop.get("x-widget") == "select" else forms.CheckboxSelectMultiple
+        widget = forms.SelectMultiple if prop.get("x-widget") == "select" else CheckboxSelectMultiple
         # An optional key may be cleared (deleted) whatever minItems says; minItems counts
         # only when something is selected (checked in EnumListField.clean).
         field = EnumListField(options=_options(items), prop=prop, required=required and bool(prop.get("minItems")), widget=widget, **common)

@@ -285,6 +285,20 @@ def test_the_save_button_is_disabled_while_htmx_saves(dana: Client) -> None:
     assert '<div class="selfservice-actions">\n      <button type="submit"' in html
 
 
+@pytest.mark.parametrize(("edit", "first"), [
+    ({"theme": "purple"}, 'id="id_theme_0"'),
+    ({"channels": ["email", "sms", "push"]}, 'id="id_channels_0"'),
+], ids=["radios", "checkboxes"])
+def test_a_group_of_inputs_autofocuses_its_first_option_only(dana: Client, edit: dict[str, Any], first: str) -> None:
+    response = dana.post(URL, {**form_data(dana.get(URL)), **edit})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count(" autofocus ") == 1
+    tag = html[html.rindex("<input", 0, html.index(first)):]
+    assert " autofocus " in tag[: tag.index(">")]
+
+
 def test_a_valid_form_autofocuses_nothing(dana: Client) -> None:
     assert "autofocus" not in dana.get(URL).content.decode()
     response = dana.post(VALIDATE, {**form_data(dana.get(URL)), "items_per_page": "27"}, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
