@@ -213,8 +213,9 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
         options = _options(prop)
         radios = prop.get("x-widget") == "radios"
         # An optional enum can be cleared (the key is deleted), unless a default stands for "unset".
+        # Words, not a dash: a screen reader reads "—" as "em dash".
         if not required and "default" not in prop:
-            options = [(None, _("Not set") if radios else "—"), *options]
+            options = [(None, _("Not set")), *options]
         widget: type[forms.Widget] = RadioSelect if radios else forms.Select
         field = EnumField(options=[o for o in options if o[0] is not None], prop=prop, required=required, widget=widget, **common)
         field.choices = [("" if v is None else str(v), label) for v, label in options]

@@ -582,6 +582,13 @@ def test_an_optional_group_says_which_members_it_needs_once_filled_in(dana: Clie
     assert note not in dana.get(URL).content.decode()
 
 
+def test_an_optional_select_can_be_cleared_with_a_named_choice(dana: Client) -> None:
+    # Not a bare dash: screen readers read that as "em dash".
+    assert '<option value="">Not set</option>' in dana.get(URL).content.decode()
+    with translation.override("es"):
+        assert '<option value="">Sin definir</option>' in dana.get(URL).content.decode()
+
+
 def test_the_tab_loads_the_script_that_keeps_aria_invalid_in_step_with_inline_validation(dana: Client) -> None:
     # Without it, a value corrected inline would still be announced as invalid.
     for headers in ({}, HTMX):
