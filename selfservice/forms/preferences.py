@@ -22,11 +22,12 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.schemas import document_errors, fingerprint, property_kind
 
-from .schema_fields import build_field, field_label, schema_message
+from .schema_fields import build_field, field_label, schema_error
 
 __all__ = ["STATE_FIELD", "FieldGroup", "PreferencesForm", "build_form_class", "same_json"]
 
@@ -59,6 +60,9 @@ class PreferencesForm(forms.Form):
     required_keys: ClassVar[frozenset[str]] = frozenset()
 
     _state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    #: After validation: the first field with an error (rendered ``autofocus``), or None.
+    focus_field: str | None = None
 
     def __init__(self, data: Any = None, *, metadata: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         """``metadata`` (the user's current user_metadata) gives the initial values."""
@@ -114,11 +118,26 @@ class PreferencesForm(forms.Form):
         return self[STATE_FIELD]
 
     def bound_groups(self) -> list[dict[str, Any]]:
-        """Fieldsets for the template: ``[{"name", "legend", "description", "fields"}]``."""
+        """Fieldsets for the template: ``[{"name", "legend", "description", "fields", "required"}]``.
+
+        ``required``: for an optional nested object with required members, their labels as
+        one phrase ("City and Country"). They are required only once the object is filled
+        in at all, so the browser cannot mark them; the fieldset says it instead.
+        """
         return [
-            {"name": g.name, "legend": g.legend, "description": g.description, "fields": [self[n] for n in g.fields]}
+            {
+                "name": g.name, "legend": g.legend, "description": g.description,
+                "fields": [self[n] for n in g.fields], "required": self._required_members(g),
+            }
             for g in self.groups
         ]
+
+    def _required_members(self, group: FieldGroup) -> str:
+        if group.name is None or group.name in self.required_keys:
+            return ""
+        members = self.schema["properties"][group.name].get("required") or []
+        labels: list[Any] = [self.fields[f"{group.name}__{m}"].label for m in members if f"{group.name}__{m}" in self.fields]
+        return str(get_text_list(labels, _("and"))) if labels else ""
 
     # -- state: which schema and which values the user was shown -----------------------------
 
@@ -155,6 +174,17 @@ class PreferencesForm(forms.Form):
 
     # -- validation ----------------------------------------------------------------------------
 
+    def full_clean(self) -> None:
+        """Validate, then mark the first invalid field ``autofocus``.
+
+        A 422 page (and the htmx swap of one, which honours ``autofocus``) puts the keyboard
+        and the screen reader on the first field to correct instead of the top of the page.
+        """
+        super().full_clean()
+        self.focus_field = next((name for name in self.fields if name != STATE_FIELD and name in self.errors), None)
+        if self.focus_field is not None:
+            self.fields[self.focus_field].widget.attrs["autofocus"] = True
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         for key, names in self.key_fields.items():
@@ -166,10 +196,10 @@ class PreferencesForm(forms.Form):
                 if name not in self.errors and cleaned.get(name) in EMPTY_VALUES:
                     self.add_error(name, ValidationError(_("This field is required."), code="required"))
         if not self.errors:
-            for field, keyword, _error in document_errors(self.schema, self.document()):
+            for field, keyword, error in document_errors(self.schema, self.document()):
                 target = field if field in self.fields else None
                 if target is None or target not in self.errors:
-                    self.add_error(target, ValidationError(schema_message(keyword), code=f"schema_{keyword}"))
+                    self.add_error(target, schema_error(keyword, error.validator_value))
         return cleaned
 
     def _present(self, names: list[str]) -> bool:

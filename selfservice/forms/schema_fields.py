@@ -20,13 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from selfservice.schemas import enum_options, property_kind, validator_for
 
 __all__ = [
+    "CheckboxSelectMultiple",
     "DateStringField",
     "EnumField",
     "EnumListField",
     "ExclusiveBound",
+    "RadioSelect",
     "SchemaValidator",
     "build_field",
     "field_label",
+    "schema_error",
     "schema_message",
 ]
 
@@ -45,7 +48,7 @@ MESSAGES: dict[str, Any] = {
     "exclusiveMinimum": _("This value is too small."),
     "maximum": _("This value is too large."),
     "exclusiveMaximum": _("This value is too large."),
-    "multipleOf": _("This value is not an allowed step."),
+    "multipleOf": _("Enter a multiple of %(limit)s."),
     "minItems": _("Select more choices."),
     "maxItems": _("Select fewer choices."),
     "uniqueItems": _("Select each choice once."),
@@ -54,6 +57,15 @@ MESSAGES: dict[str, Any] = {
 
 def schema_message(keyword: str) -> Any:
     return MESSAGES.get(keyword, _("This value is not allowed."))
+
+
+def schema_error(keyword: str, limit: Any = None) -> ValidationError:
+    """The error for a failed jsonschema ``keyword``; ``limit`` is its value in the schema.
+
+    Messages that name the limit (``multipleOf``: "Enter a multiple of 5.") get it as
+    ``%(limit)s``; the others ignore it.
+    """
+    return ValidationError(schema_message(keyword), code=f"schema_{keyword}", params={"limit": limit})
 
 
 # Keywords the Django fields check themselves, with Django's own (translated) messages; the
@@ -72,7 +84,7 @@ class SchemaValidator:
     def __call__(self, value: Any) -> None:
         for error in self.validator.iter_errors(self.to_json(value)):
             if error.validator not in NATIVE_KEYWORDS:
-                raise ValidationError(schema_message(str(error.validator)), code=f"schema_{error.validator}")
+                raise schema_error(str(error.validator), error.validator_value)
 
 
 class ExclusiveBound:
@@ -157,6 +169,27 @@ class EnumListField(forms.TypedMultipleChoiceField):
         return cleaned
 
 
+class _AutofocusFirstOption:
+    """For widgets of one input per option: ``autofocus`` (see PreferencesForm.full_clean)
+    goes to the first option only; HTML allows one autofocus element per page."""
+
+    def create_option(
+        self, name: str, value: Any, label: Any, selected: Any, index: int, subindex: int | None = None, attrs: Any = None
+    ) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(name, value, label, selected, index, subindex, attrs)  # type: ignore[misc]
+        if index or subindex:
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class RadioSelect(_AutofocusFirstOption, forms.RadioSelect):
+    """Django's RadioSelect, with at most one option ``autofocus``."""
+
+
+class CheckboxSelectMultiple(_AutofocusFirstOption, forms.CheckboxSelectMultiple):
+    """Django's CheckboxSelectMultiple, with at most one option ``autofocus``."""
+
+
 def field_label(prop: Mapping[str, Any], key: str) -> Any:
     # Titles and descriptions are data, translated at render time through the site's catalogs.
     title = prop.get("title")
@@ -180,14 +213,15 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
         options = _options(prop)
         radios = prop.get("x-widget") == "radios"
         # An optional enum can be cleared (the key is deleted), unless a default stands for "unset".
+        # Words, not a dash: a screen reader reads "—" as "em dash".
         if not required and "default" not in prop:
-            options = [(None, _("Not set") if radios else "—"), *options]
-        widget = forms.RadioSelect if radios else forms.Select
+            options = [(None, _("Not set")), *options]
+        widget: type[forms.Widget] = RadioSelect if radios else forms.Select
         field = EnumField(options=[o for o in options if o[0] is not None], prop=prop, required=required, widget=widget, **common)
         field.choices = [("" if v is None else str(v), label) for v, label in options]
     elif kind == "array":
         items = prop["items"]
-        widget = forms.SelectMultiple if prop.get("x-widget") == "select" else forms.CheckboxSelectMultiple
+        widget = forms.SelectMultiple if prop.get("x-widget") == "select" else CheckboxSelectMultiple
         # An optional key may be cleared (deleted) whatever minItems says; minItems counts
         # only when something is selected (checked in EnumListField.clean).
         field = EnumListField(options=_options(items), prop=prop, required=required and bool(prop.get("minItems")), widget=widget, **common)

@@ -48,17 +48,9 @@ class GeneralView(AccountTabView):
 
     @method_decorator(ratelimits.limit("profile.update"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if ratelimits.is_limited(request):
-            # Refused before any upstream call; what the user typed stays on the page.
-            throttled = UpstreamProblem("throttled", 429, request.path, resubmit=True)
-            return self.render_tab(problem=throttled, form=ProfileForm.from_submitted(request.POST))
-        try:
-            profile = self.gateway.get_user(self.auth0_user_id)
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            problem = self.upstream_problem(error, resubmit=True)
-            return self.render_tab(problem=problem, form=ProfileForm.from_submitted(request.POST))
+        profile = self.user_for_save(ProfileForm.from_submitted)
+        if isinstance(profile, HttpResponse):
+            return profile  # throttled, Auth0 failed or the user is gone; typed input kept
 
         form = ProfileForm(request.POST, editable=self.adapter.editable_fields(profile), profile=profile)
         if not form.is_valid():

@@ -24,14 +24,17 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from selfservice import ratelimits
 from selfservice.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
-from selfservice.gateway import GatewayError, UpstreamMisconfigured, UpstreamRateLimited, get_gateway
+from selfservice.gateway import GatewayError, NotFound, UpstreamMisconfigured, UpstreamRateLimited, get_gateway
 from selfservice.http import client_aware_login_redirect, wants_partial
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from django.utils.functional import Promise
 
-    from selfservice.gateway import Gateway
+    from selfservice.gateway import Gateway, UserProfile
 
 logger = logging.getLogger("selfservice")
 
@@ -189,6 +192,31 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
         if problem is not None and problem.retry_after:
             response["Retry-After"] = str(problem.retry_after)
         return response
+
+    def user_for_save(self, kept_form: Callable[[Mapping[str, Any]], Any]) -> UserProfile | TemplateResponse:
+        """The start of every profile save: the user's own rate limit, then read the user.
+
+        Returns the user as Auth0 holds it now, or the response to send instead:
+
+        - over this user's limit (the view's ``ratelimits.limit``): 429 "throttled", before
+          any upstream call;
+        - the Auth0 user is gone: the not-linked page (403);
+        - Auth0 failed: 429 / 503 with "try again".
+
+        ``kept_form`` (a form class's ``from_submitted``) builds the form shown on those
+        error pages from the POST, so what the user typed is kept and "try again" resubmits it.
+        """
+        request = self.request
+        if ratelimits.is_limited(request):
+            throttled = UpstreamProblem("throttled", 429, request.path, resubmit=True)
+            return self.render_tab(problem=throttled, form=kept_form(request.POST))
+        try:
+            return self.gateway.get_user(self.auth0_user_id)
+        except NotFound:
+            return self.not_linked_response(missing=True)
+        except GatewayError as error:
+            problem = self.upstream_problem(error, resubmit=True)
+            return self.render_tab(problem=problem, form=kept_form(request.POST))
 
     def tab_url(self) -> str:
         return reverse(f"selfservice:{self.tab}")

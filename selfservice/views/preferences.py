@@ -102,16 +102,9 @@ class PreferencesView(AccountTabView):
         if form_class is None:
             messages.error(request, _("Preferences are not configured any more; nothing was saved."))
             return self.render_tab(status=422)
-        if ratelimits.is_limited(request):
-            throttled = UpstreamProblem("throttled", 429, request.path, resubmit=True)
-            return self.render_tab(problem=throttled, form=form_class.from_submitted(request.POST))
-        try:
-            profile = self.gateway.get_user(self.auth0_user_id)
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            problem = self.upstream_problem(error, resubmit=True)
-            return self.render_tab(problem=problem, form=form_class.from_submitted(request.POST))
+        profile = self.user_for_save(form_class.from_submitted)
+        if isinstance(profile, HttpResponse):
+            return profile  # throttled, Auth0 failed or the user is gone; typed input kept
 
         current = profile.user_metadata
         state = form_class.read_state(request.POST)
@@ -151,6 +144,19 @@ class PreferencesView(AccountTabView):
         )
         messages.success(request, _("Your preferences have been saved."))
         return self.saved(form_class, updated)
+
+    def render_tab(self, *, status: int = 200, problem: UpstreamProblem | None = None, **context: Any) -> TemplateResponse:
+        """The tab; an htmx answer to a save also scrolls to the top of the tab when the news is there.
+
+        "Saved", "nothing to save", "try again" and "the form changed" are shown above the
+        form, while the Save button is below it: on a phone the answer would land off screen.
+        A field error needs no scrolling: its field is ``autofocus`` and the browser shows it.
+        """
+        response = super().render_tab(status=status, problem=problem, **context)
+        form = context.get("form")
+        if self.request.method == "POST" and wants_partial(self.request) and getattr(form, "focus_field", None) is None:
+            response["HX-Reswap"] = "innerHTML show:top"
+        return response
 
     def refusal(self, form: PreferencesForm, profile: UserProfile, changes: Mapping[str, Any]) -> Any:
         """Why ``changes`` must not be sent (None: send them): schema or size."""

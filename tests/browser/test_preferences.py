@@ -40,9 +40,12 @@ def test_edit_preferences_with_inline_validation_and_save(
     items.press("Tab")  # "change": htmx asks the server about this field only
     page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for()
     assert demo_site.count(method="PATCH") == 0
+    page.locator('#id_items_per_page[aria-invalid="true"]').wait_for()  # the field says so too
     items.fill("50")
     items.press("Tab")
     page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for(state="detached")
+    page.locator("#id_items_per_page:not([aria-invalid])").wait_for()
+    assert "selfservice-field--invalid" not in (items.locator("xpath=..").get_attribute("class") or "")
 
     page.get_by_label("Time zone").select_option("Europe/Madrid")
     page.get_by_label("Text message").check()

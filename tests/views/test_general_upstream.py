@@ -99,6 +99,19 @@ def test_a_5xx_before_the_save_keeps_the_typed_values_without_writing(
     assert tenant.count("PATCH") == 0
 
 
+@BOTH
+def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(
+    logged_in_client: Client, tenant: Emulator, headers: dict[str, str]
+) -> None:
+    tenant.tenant.delete_user("auth0|alice")
+
+    response = logged_in_client.post(URL, TYPED, headers=headers)
+
+    assert response.status_code == 403
+    assert "Your Auth0 account was not found" in response.content.decode()
+    assert tenant.count("PATCH") == 0
+
+
 def test_a_429_on_save_keeps_the_typed_values_and_says_when(logged_in_client: Client, tenant: Emulator) -> None:
     tenant.add_fault(ALICE_PATH, method="PATCH", status=429, headers={"Retry-After": "1"}, times=1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -213,7 +214,7 @@ INVALID = [
     ("integer type", {"items_per_page": "2.5"}, "items_per_page", "Enter a whole number."),
     ("integer minimum", {"items_per_page": "5"}, "items_per_page", "Ensure this value is greater than or equal to 10."),
     ("integer maximum", {"items_per_page": "105"}, "items_per_page", "Ensure this value is less than or equal to 100."),
-    ("integer multipleOf", {"items_per_page": "27"}, "items_per_page", "This value is not an allowed step."),
+    ("integer multipleOf", {"items_per_page": "27"}, "items_per_page", "Enter a multiple of 5."),
     ("number exclusiveMinimum", {"ratio": "0"}, "ratio", "Ensure this value is greater than 0."),
     ("number not finite", {"ratio": "inf"}, "ratio", "Enter a number."),
     ("array unknown choice", {"channels": ["fax"]}, "channels", "Select a valid choice. fax is not one of the available choices."),
@@ -244,6 +245,66 @@ def test_an_invalid_change_is_refused_with_422_keeping_what_was_typed(
         assert f'value="{typed}"' in html
 
 
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_refused_save_puts_the_focus_on_the_first_field_to_correct(dana: Client, headers: dict[str, str]) -> None:
+    # Page load and the htmx swap both honour autofocus: the user lands on the first mistake,
+    # not at the top of the page (or nowhere, after a swap).
+    data = {**form_data(dana.get(URL)), "items_per_page": "27", "address__postal_code": "2801"}
+
+    response = dana.post(URL, data, headers=headers)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count("autofocus") == 1
+    tag = re.search(r'<input type="number" name="items_per_page"[^>]*>', html)
+    assert tag and " autofocus " in tag.group() and 'aria-invalid="true"' in tag.group(), tag
+
+
+def test_an_htmx_answer_to_a_save_scrolls_to_the_news_at_the_top_unless_a_field_needs_fixing(dana: Client, tenant: Emulator) -> None:
+    # The Save button is at the bottom: on a phone "saved" or "try again" would land off screen.
+    data = form_data(dana.get(URL))
+
+    saved = dana.post(URL, {**data, "handle": "alice"}, headers=HTMX)
+    unchanged = dana.post(URL, form_data(dana.get(URL)), headers=HTMX)
+    tenant.add_fault(DANA_PATH, method="GET", status=503, times=1)
+    unavailable = dana.post(URL, {**data, "handle": "bob"}, headers=HTMX)
+    invalid = dana.post(URL, {**data, "items_per_page": "27"}, headers=HTMX)
+    plain = dana.post(URL, {**data, "handle": "carl"})
+
+    assert [r.status_code for r in (saved, unchanged, unavailable, invalid, plain)] == [200, 200, 503, 422, 302]
+    for response in (saved, unchanged, unavailable):
+        assert response["HX-Reswap"] == "innerHTML show:top"
+    assert "HX-Reswap" not in invalid  # its first invalid field has autofocus: the browser shows it
+    assert "HX-Reswap" not in plain and "HX-Reswap" not in dana.get(URL, headers=HTMX)
+
+
+def test_the_save_button_is_disabled_while_htmx_saves(dana: Client) -> None:
+    # A slow save gives visible feedback and cannot be sent twice.
+    html = dana.get(URL).content.decode()
+    assert 'hx-disabled-elt="find .selfservice-actions button"' in html
+    assert '<div class="selfservice-actions">\n      <button type="submit"' in html
+
+
+@pytest.mark.parametrize(("edit", "first"), [
+    ({"theme": "purple"}, 'id="id_theme_0"'),
+    ({"channels": ["email", "sms", "push"]}, 'id="id_channels_0"'),
+], ids=["radios", "checkboxes"])
+def test_a_group_of_inputs_autofocuses_its_first_option_only(dana: Client, edit: dict[str, Any], first: str) -> None:
+    response = dana.post(URL, {**form_data(dana.get(URL)), **edit})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count(" autofocus ") == 1
+    tag = html[html.rindex("<input", 0, html.index(first)):]
+    assert " autofocus " in tag[: tag.index(">")]
+
+
+def test_a_valid_form_autofocuses_nothing(dana: Client) -> None:
+    assert "autofocus" not in dana.get(URL).content.decode()
+    response = dana.post(VALIDATE, {**form_data(dana.get(URL)), "items_per_page": "27"}, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
+    assert "autofocus" not in response.content.decode()
+
+
 def test_jsonschema_is_the_second_check(dana: Client, tenant: Emulator, schema: PreferenceSchema) -> None:
     # 0.3 is a multiple of 0.1 for Django's float step check, not for jsonschema's multipleOf.
     schema.schema = {**schema.schema, "properties": {**schema.schema["properties"], "ratio": {"type": "number", "multipleOf": 0.1}}}
@@ -253,7 +314,7 @@ def test_jsonschema_is_the_second_check(dana: Client, tenant: Emulator, schema: 
     response = dana.post(URL, data)
 
     assert response.status_code == 422
-    assert response.context["form"].errors["ratio"] == ["This value is not an allowed step."]
+    assert response.context["form"].errors["ratio"] == ["Enter a multiple of 0.1."]
     assert tenant.count("PATCH") == 0
 
 
@@ -438,6 +499,17 @@ def test_auth0_unavailable_before_the_save_keeps_the_input(dana: Client, tenant:
     assert tenant.count("PATCH") == 0
 
 
+def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tenant: Emulator) -> None:
+    data = {**form_data(dana.get(URL)), "handle": "alice"}
+    tenant.tenant.delete_user(DANA)
+
+    response = dana.post(URL, data, headers=HTMX)
+
+    assert response.status_code == 403
+    assert "Your Auth0 account was not found" in response.content.decode()
+    assert tenant.count("PATCH") == 0
+
+
 def test_too_many_saves_are_refused_with_429_before_any_upstream_call(dana: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"preferences.update": "1/m"}}
     data = form_data(dana.get(URL))
@@ -488,6 +560,40 @@ def test_inline_validation_returns_the_changed_fields_errors_without_calling_aut
     assert html.startswith('<div class="selfservice-field-errors" id="id_items_per_page_errors"')
     assert "Ensure this value is greater than or equal to 10." in html
     assert tenant.requests() == []
+
+
+def test_inline_validation_names_the_step_in_the_users_language(dana: Client) -> None:
+    data = {**form_data(dana.get(URL)), "items_per_page": "27"}
+
+    with translation.override("es"):
+        response = dana.post(VALIDATE, data, headers={**HTMX, "HX-Trigger-Name": "items_per_page"})
+
+    assert '<p class="selfservice-error">Introduce un múltiplo de 5.</p>' in response.content.decode()
+
+
+def test_an_optional_group_says_which_members_it_needs_once_filled_in(dana: Client, schema: PreferenceSchema) -> None:
+    note = "If you fill in any of these fields, also fill in City and Country."
+    assert note in dana.get(URL).content.decode()
+    with translation.override("es"):
+        assert "Si rellenas alguno de estos campos, rellena también City y Country." in dana.get(URL).content.decode()
+
+    schema.schema["required"] = ["language", "address"]  # now the browser marks them required itself
+    schema.save()
+    assert note not in dana.get(URL).content.decode()
+
+
+def test_an_optional_select_can_be_cleared_with_a_named_choice(dana: Client) -> None:
+    # Not a bare dash: screen readers read that as "em dash".
+    assert '<option value="">Not set</option>' in dana.get(URL).content.decode()
+    with translation.override("es"):
+        assert '<option value="">Sin definir</option>' in dana.get(URL).content.decode()
+
+
+def test_the_tab_loads_the_script_that_keeps_aria_invalid_in_step_with_inline_validation(dana: Client) -> None:
+    # Without it, a value corrected inline would still be announced as invalid.
+    for headers in ({}, HTMX):
+        html = dana.get(URL, headers=headers).content.decode()
+        assert re.search(r'<script src="[^"]*selfservice/preferences\.js" defer></script>', html)
 
 
 def test_inline_validation_of_a_valid_field_clears_its_errors(dana: Client) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from social_django.models import UserSocialAuth
 
@@ -52,16 +53,31 @@ def _value(name: str) -> st.SearchStrategy[Any]:
         good, bad = LISTS[name]
         return st.one_of(st.lists(st.sampled_from(good), max_size=3), st.lists(st.one_of(st.sampled_from(good + bad), text), max_size=4))
     good, bad = VALUES[name]
-    return st.one_of(st.sampled_from(good), st.sampled_from(good + bad), text)
+    return st.one_of(st.sampled_from(good), *([st.sampled_from(bad)] if bad else []), text)
 
 
-payloads = st.lists(st.sampled_from([*VALUES, *LISTS]), max_size=3, unique=True).flatmap(
+payloads = st.lists(st.sampled_from([*VALUES, *LISTS]), min_size=1, max_size=3, unique=True).flatmap(
     lambda names: st.fixed_dictionaries({name: _value(name) for name in names})
 )
 
+# CI runs the same examples every time (a red build is a real bug, never a lucky draw, and
+# needs no example database); locally each run explores new ones.
+CI = os.environ.get("CI", "").lower() == "true"
+CI_SETTINGS: dict[str, Any] = {"derandomize": True, "database": None} if CI else {}
+
 
 @pytest.mark.django_db
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    **CI_SETTINGS,
+)
+# Values only the schema refuses (Django's own field checks accept them): always tried, so a
+# lost schema check fails this test on every run, not only when the random draw finds one.
+@example(payload={"handle": "UPPER"}, keep_rest=True, state="rendered", htmx=False)
+@example(payload={"address__postal_code": "2801"}, keep_rest=True, state="rendered", htmx=True)
+@example(payload={"items_per_page": "27"}, keep_rest=True, state="rendered", htmx=False)
+@example(payload={"channels": ["email", "sms", "push"]}, keep_rest=True, state="rendered", htmx=True)
+@example(payload={"address__city": "", "address__country": "DE"}, keep_rest=True, state="rendered", htmx=False)
 @given(
     payload=payloads,
     keep_rest=st.sampled_from([True, True, True, False]),  # mostly a whole form, sometimes only the payload
