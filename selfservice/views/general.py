@@ -48,7 +48,7 @@ class GeneralView(AccountTabView):
 
     @method_decorator(ratelimits.limit("profile.update"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        profile = self.user_for_save(ProfileForm.from_submitted)
+        profile = self.user_for_save(ProfileForm.from_submitted, "profile.update")
         if isinstance(profile, HttpResponse):
             return profile  # throttled, Auth0 failed or the user is gone; typed input kept
 

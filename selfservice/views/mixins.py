@@ -154,10 +154,18 @@ class AccountMixin(LoginRequiredMixin):
         }
 
     def not_linked_response(self, *, missing: bool = False) -> TemplateResponse:
-        """The honest page for a user without (or with a deleted) Auth0 account."""
+        """The honest page for a user without (or with a deleted) Auth0 account.
+
+        htmx does not swap a 403 (the layout's config swaps 422/429/503 only), so a refused
+        htmx POST also says ``HX-Redirect`` to the tab, whose GET shows this page: otherwise
+        pressing Save would seem to do nothing.
+        """
         status = 200 if self.request.method in ("GET", "HEAD") else 403
         context = {**self.tab_context(), "auth0_account_missing": missing}
-        return TemplateResponse(self.request, self.not_linked_template_name, context, status=status)
+        response = TemplateResponse(self.request, self.not_linked_template_name, context, status=status)
+        if status == 403 and getattr(self.request, "htmx", False):
+            response["HX-Redirect"] = reverse(f"selfservice:{self.tab or 'general'}")
+        return response
 
     def upstream_problem(self, error: GatewayError, *, resubmit: bool = False) -> UpstreamProblem:
         """Describe a gateway error for the user: 429 with the wait, else 503."""
@@ -193,13 +201,24 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
             response["Retry-After"] = str(problem.retry_after)
         return response
 
-    def user_for_save(self, kept_form: Callable[[Mapping[str, Any]], Any]) -> UserProfile | TemplateResponse:
+    def throttled_problem(self, name: str, *, resubmit: bool = False) -> UpstreamProblem:
+        """This user is over our own limit ``name``: 429 with the seconds left in its window.
+
+        Refused before any upstream call. ``resubmit`` keeps the typed form ("try again"
+        resubmits it); otherwise "retry" reloads the tab.
+        """
+        retry_url = self.request.path if resubmit else self.tab_url()
+        return UpstreamProblem("throttled", 429, retry_url, ratelimits.retry_after(self.request, name), resubmit)
+
+    def user_for_save(
+        self, kept_form: Callable[[Mapping[str, Any]], Any], limit: str
+    ) -> UserProfile | TemplateResponse:
         """The start of every profile save: the user's own rate limit, then read the user.
 
         Returns the user as Auth0 holds it now, or the response to send instead:
 
-        - over this user's limit (the view's ``ratelimits.limit``): 429 "throttled", before
-          any upstream call;
+        - over this user's limit ``limit`` (the view's ``ratelimits.limit``): 429 "throttled"
+          with the seconds to wait, before any upstream call;
         - the Auth0 user is gone: the not-linked page (403);
         - Auth0 failed: 429 / 503 with "try again".
 
@@ -208,8 +227,7 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
         """
         request = self.request
         if ratelimits.is_limited(request):
-            throttled = UpstreamProblem("throttled", 429, request.path, resubmit=True)
-            return self.render_tab(problem=throttled, form=kept_form(request.POST))
+            return self.render_tab(problem=self.throttled_problem(limit, resubmit=True), form=kept_form(request.POST))
         try:
             return self.gateway.get_user(self.auth0_user_id)
         except NotFound:

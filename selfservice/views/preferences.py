@@ -102,7 +102,7 @@ class PreferencesView(AccountTabView):
         if form_class is None:
             messages.error(request, _("Preferences are not configured any more; nothing was saved."))
             return self.render_tab(status=422)
-        profile = self.user_for_save(form_class.from_submitted)
+        profile = self.user_for_save(form_class.from_submitted, "preferences.update")
         if isinstance(profile, HttpResponse):
             return profile  # throttled, Auth0 failed or the user is gone; typed input kept
 

@@ -135,10 +135,6 @@ class SecurityTabView(AccountTabView):
         """A problem whose Retry reloads the tab (a POST URL cannot be reloaded with GET)."""
         return dataclasses.replace(problem, retry_url=self.tab_url(), resubmit=False)
 
-    def throttled(self, name: str) -> UpstreamProblem:
-        """Our own per-user limit, with the seconds left in its window."""
-        return UpstreamProblem("throttled", 429, self.tab_url(), ratelimits.retry_after(self.request, name))
-
     def problem_response(self, problem: UpstreamProblem) -> HttpResponse:
         """After a failed POST: the tab (without the list, which may be stale) and the problem.
 
@@ -184,7 +180,7 @@ class EnrollView(SecurityTabView):
     @method_decorator(ratelimits.limit("mfa.enroll"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
-            return self.problem_response(self.throttled("mfa.enroll"))
+            return self.problem_response(self.throttled_problem("mfa.enroll"))
         name = str(request.POST.get("factor", ""))
         try:
             offered = offered_factor_names(self.gateway.list_factors(), get_settings().mfa_factors)
@@ -244,7 +240,7 @@ class RemoveMethodView(SecurityTabView):
         if request.POST.get("confirm") != "1":
             return self.get(request, *args, **kwargs)
         if ratelimits.is_limited(request):
-            return self.problem_response(self.throttled("mfa.remove"))
+            return self.problem_response(self.throttled_problem("mfa.remove"))
         loaded = self.overview_or_response()
         if isinstance(loaded, HttpResponse):
             return loaded
@@ -315,7 +311,7 @@ class RecoveryCodeView(SecurityTabView):
     @method_decorator(ratelimits.limit("mfa.recovery_code"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
-            return self.problem_response(self.throttled("mfa.recovery_code"))
+            return self.problem_response(self.throttled_problem("mfa.recovery_code"))
         loaded = self.overview_or_response()
         if isinstance(loaded, HttpResponse):
             return loaded

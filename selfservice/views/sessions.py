@@ -114,9 +114,9 @@ class SessionsView(AccountTabView):
         # "Retry" reloads the list, also after a POST (there is nothing typed to keep).
         return UpstreamProblem(problem.kind, problem.status, self.tab_url(), problem.retry_after, False)
 
-    def throttled(self) -> TemplateResponse:
-        """Our own per-user limit: refused before any upstream call."""
-        return self.render_tab(problem=UpstreamProblem("throttled", 429, self.tab_url()))
+    def throttled(self, limit: str) -> TemplateResponse:
+        """Our own per-user limit ``limit``: refused before any upstream call, with the wait."""
+        return self.render_tab(problem=self.throttled_problem(limit))
 
     def done(self, page_number: Any, revoked: frozenset[str]) -> HttpResponse:
         """After a revoke: the fresh list for htmx, a redirect (PRG) otherwise."""
@@ -148,7 +148,7 @@ class RevokeSessionView(SessionsView):
 
     def post(self, request: HttpRequest, *args: Any, session_id: str = "", **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
-            return self.throttled()
+            return self.throttled("sessions.revoke")
         try:
             session = self.gateway.get_session(session_id)
         except NotFound:
@@ -204,7 +204,7 @@ class RevokeOtherSessionsView(SessionsView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
-            return self.throttled()
+            return self.throttled("sessions.revoke_others")
         page_number = request.POST.get("page")
         current = self.current_sid
         if not current:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -247,7 +248,8 @@ def test_too_many_saves_are_refused_with_429_before_any_upstream_call(
 
     html = response.content.decode()
     assert response.status_code == 429
-    assert "You are making changes too quickly." in html
+    seconds = re.search(r"You are making changes too quickly\. Try again in (\d+) seconds?\.", html)
+    assert seconds and 1 <= int(seconds[1]) <= 60 and response["Retry-After"] == seconds[1]
     assert 'name="nickname" value="ally"' in html
     assert tenant.count(path="^/api/v2/") == before
     assert logged_in_client.get(URL).status_code == 200  # reading is not limited

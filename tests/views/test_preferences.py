@@ -507,6 +507,7 @@ def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tena
 
     assert response.status_code == 403
     assert "Your Auth0 account was not found" in response.content.decode()
+    assert response["HX-Redirect"] == URL  # htmx does not swap a 403: the tab's GET says it
     assert tenant.count("PATCH") == 0
 
 
@@ -519,7 +520,8 @@ def test_too_many_saves_are_refused_with_429_before_any_upstream_call(dana: Clie
     response = dana.post(URL, {**data, "handle": "alice"}, headers=HTMX)
 
     assert response.status_code == 429
-    assert "You are making changes too quickly." in response.content.decode()
+    seconds = re.search(r"You are making changes too quickly\. Try again in (\d+) seconds?\.", response.content.decode())
+    assert seconds and 1 <= int(seconds[1]) <= 60 and response["Retry-After"] == seconds[1]
     assert 'name="handle" value="alice"' in response.content.decode()
     assert tenant.count(path="^/api/v2/") == before
 

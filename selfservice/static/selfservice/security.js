@@ -134,13 +134,19 @@
       target.removeAttribute("aria-busy");
     }
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // After settle, not after swap: htmx wires the new content's hx-* attributes while settling,
+  // so focusing earlier would let a quick Enter submit the new form without htmx.
+  document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.target;
     if (!target || target.id !== PANEL) {
       return;
     }
+    // The user acted inside the panel (a form or link the swap has just replaced): focus the new
+    // step's heading. A tab link (outside the panel, still connected) keeps its own focus.
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var fromPanel = source && (!source.isConnected || target.contains(source));
     var active = document.activeElement;
-    if (active && active !== document.body && active.isConnected) {
+    if (!fromPanel && active && active !== document.body && active.isConnected) {
       return; // the user is somewhere else already: leave them there
     }
     var heading = target.querySelector("[data-selfservice-focus]");
