@@ -26,6 +26,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import caches  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -42,6 +43,8 @@ AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
     "curl/8.5.0",
 )
+
+DEMO_SCHEMA = Path(__file__).resolve().parent.parent / "demo_project" / "preference_schema.json"
 
 
 def main() -> None:
@@ -62,6 +65,8 @@ def main() -> None:
     }
     for cache in caches.all():
         cache.clear()
+    # The Preferences tab renders the demo's schema (without one it shows its empty state).
+    call_command("load_preference_schema", str(DEMO_SCHEMA), activate=True, verbosity=0)
     user = get_user_model().objects.create_user("bench", email="bench@example.com")
     UserSocialAuth.objects.create(user=user, provider="auth0", uid=args.user)
     client = Client()
