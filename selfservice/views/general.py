@@ -38,12 +38,9 @@ class GeneralView(AccountTabView):
     template_name = "selfservice/general.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            profile = self.gateway.get_user(self.auth0_user_id)
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            return self.render_tab(problem=self.upstream_problem(error))
+        profile = self.read_user()
+        if isinstance(profile, HttpResponse):
+            return profile  # Auth0 failed or the user is gone
         return self.render_profile(profile)
 
     @method_decorator(ratelimits.limit("profile.update"))

@@ -228,13 +228,24 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
         request = self.request
         if ratelimits.is_limited(request):
             return self.render_tab(problem=self.throttled_problem(limit, resubmit=True), form=kept_form(request.POST))
+        return self.read_user(kept_form)
+
+    def read_user(self, kept_form: Callable[[Mapping[str, Any]], Any] | None = None) -> UserProfile | TemplateResponse:
+        """The signed-in user as Auth0 holds it now, or the response to send instead.
+
+        The user is gone: the not-linked page. Auth0 failed: 429 / 503 with "retry"; with
+        ``kept_form`` (on a POST) the form is rebuilt from what was typed and "try again"
+        resubmits it.
+        """
         try:
             return self.gateway.get_user(self.auth0_user_id)
         except NotFound:
             return self.not_linked_response(missing=True)
         except GatewayError as error:
+            if kept_form is None:
+                return self.render_tab(problem=self.upstream_problem(error))
             problem = self.upstream_problem(error, resubmit=True)
-            return self.render_tab(problem=problem, form=kept_form(request.POST))
+            return self.render_tab(problem=problem, form=kept_form(self.request.POST))
 
     def tab_url(self) -> str:
         return reverse(f"selfservice:{self.tab}")

@@ -88,12 +88,9 @@ class PreferencesView(AccountTabView):
         form_class = form_class_for(PreferenceSchema.active())
         if form_class is None:
             return self.render_tab()  # the empty state; nothing to ask Auth0
-        try:
-            profile = self.gateway.get_user(self.auth0_user_id)
-        except NotFound:
-            return self.not_linked_response(missing=True)
-        except GatewayError as error:
-            return self.render_tab(problem=self.upstream_problem(error))
+        profile = self.read_user()
+        if isinstance(profile, HttpResponse):
+            return profile  # Auth0 failed or the user is gone
         return self.render_tab(form=form_class(metadata=profile.user_metadata))
 
     @method_decorator(ratelimits.limit("preferences.update"))
