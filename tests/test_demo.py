@@ -215,3 +215,10 @@ def test_rundemo_loads_the_demo_preference_schema_once(demo_site: Any, monkeypat
     assert active is not None and (active.name, active.version) == ("Account preferences", 1)
     assert PreferenceSchema.objects.count() == 1
     assert list(active.ordered_schema["properties"])[:3] == ["language", "timezone", "theme"]
+
+
+def test_the_demo_answers_the_browsers_favicon_request(demo_site: Any, client: Any) -> None:
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("/demo_project/favicon.svg")
