@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -118,6 +119,25 @@ class SessionsView(AccountTabView):
         """Our own per-user limit ``limit``: refused before any upstream call, with the wait."""
         return self.render_tab(problem=self.throttled_problem(limit))
 
+    def confirm_step(
+        self, *, action_url: str, question: str | Promise, explanation: str | Promise, button: str | Promise
+    ) -> TemplateResponse:
+        """The confirm step a plain (JavaScript-off) request gets before a wide sign-out.
+
+        The tab's forms for these actions say ``method="get"`` (this page) and ``hx-post``
+        (with ``hx-confirm``): with htmx the browser's own dialog asks, without it this page
+        does, and only its POST acts. A GET changes nothing and calls nothing upstream.
+        """
+        page = self.request.GET.get("page")
+        return TemplateResponse(
+            self.request,
+            "selfservice/sessions_confirm.html",
+            self.get_context_data(
+                action_url=action_url, question=question, explanation=explanation, button=button,
+                page=page if page and str(page).isdigit() else "", sessions_url=self.tab_url(),
+            ),
+        )
+
     def done(self, page_number: Any, revoked: frozenset[str]) -> HttpResponse:
         """After a revoke: the fresh list for htmx, a redirect (PRG) otherwise."""
         if wants_partial(self.request):
@@ -144,7 +164,18 @@ class RevokeSessionView(SessionsView):
     someone else's gives 404, an audit entry, and no revoke upstream.
     """
 
-    http_method_names = ["post", "options"]
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, session_id: str = "", **kwargs: Any) -> HttpResponse:
+        """The confirm step for signing out this browser; any other session goes straight back."""
+        if not session_id or session_id != self.current_sid:
+            return HttpResponseRedirect(self.tab_url())  # other rows post directly: nothing to ask
+        return self.confirm_step(
+            action_url=request.path,
+            question=_("Sign out of this device?"),
+            explanation=_("You will need to sign in again here. Your other devices stay signed in."),
+            button=_("Sign out of this device"),
+        )
 
     def post(self, request: HttpRequest, *args: Any, session_id: str = "", **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
@@ -200,7 +231,16 @@ class RevokeOtherSessionsView(SessionsView):
     is revoked: the tab cannot tell which session is this browser's.
     """
 
-    http_method_names = ["post", "options"]
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The confirm step (JavaScript off); see :meth:`SessionsView.confirm_step`."""
+        return self.confirm_step(
+            action_url=request.path,
+            question=_("Sign out of every other device and browser?"),
+            explanation=_("Each of them ends along with its refresh tokens; this device stays signed in."),
+            button=_("Sign out everywhere else"),
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):

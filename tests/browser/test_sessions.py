@@ -89,3 +89,21 @@ def test_the_sessions_tab_in_dark_mode_with_many_sessions(
         assert page.url == live_server.url + "/account/sessions/"
     finally:
         context.close()
+
+
+def test_without_javascript_sign_out_everywhere_else_asks_on_a_page_then_keeps_this_device(
+    demo_site: Emulator, live_server: Any, signed_in_page: Any  # noqa: F811
+) -> None:
+    page = signed_in_page("alice@example.com", java_script_enabled=False)
+    page.goto(live_server.url + "/account/sessions/")
+    before = len(demo_site.tenant.user_sessions("auth0|alice"))
+    assert before > 1
+
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    page.get_by_role("heading", name="Sign out of every other device and browser?").wait_for()
+    assert len(demo_site.tenant.user_sessions("auth0|alice")) == before  # asking changed nothing
+    page.get_by_role("button", name="Sign out everywhere else").click()
+
+    page.get_by_text("other sessions.").first.wait_for()
+    assert page.url.endswith("/account/sessions/")
+    assert len(demo_site.tenant.user_sessions("auth0|alice")) == 1

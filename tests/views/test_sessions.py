@@ -209,11 +209,43 @@ def test_a_session_that_is_not_the_users_gives_404_and_nothing_upstream_changes(
     assert refusal.target == target and refusal.details == {"reason": "not_owner" if owner == "someone else" else "unknown"}
 
 
-def test_revoke_urls_refuse_get(logged_in_client: Client, tenant: Emulator) -> None:
+def test_a_get_on_a_revoke_url_changes_nothing_and_calls_nothing_upstream(logged_in_client: Client, tenant: Emulator) -> None:
     sid = alices(tenant)[0]
-    assert logged_in_client.get(revoke_url(sid)).status_code == 405
-    assert logged_in_client.get(OTHERS_URL).status_code == 405
-    assert mutations(tenant) == 0
+    tenant.clear_requests()
+
+    other = logged_in_client.get(revoke_url(sid))
+    others = logged_in_client.get(OTHERS_URL)
+
+    assert other.status_code == 302 and other["Location"] == URL  # another device: nothing to confirm
+    assert others.status_code == 200 and "Sign out of every other device and browser?" in others.content.decode()
+    assert tenant.requests() == [] and sid in tenant.tenant.sessions
+
+
+@pytest.mark.parametrize(
+    ("which", "question"),
+    [("current", "Sign out of this device?"), ("others", "Sign out of every other device and browser?")],
+)
+def test_without_javascript_the_wide_sign_outs_ask_first_on_a_page_of_their_own(
+    logged_in_client: Client, tenant: Emulator, timeline: dict[str, str], which: str, question: str
+) -> None:
+    set_current(logged_in_client, "current")
+    url = revoke_url("current") if which == "current" else OTHERS_URL
+    tab = logged_in_client.get(URL).content.decode()
+    # The tab's form for this action GETs the confirm step (htmx posts directly, after hx-confirm).
+    assert re.search(rf'<form[^>]*method="get" action="{re.escape(url)}" hx-post="{re.escape(url)}"[^>]*hx-confirm=', tab)
+    tenant.clear_requests()
+
+    step = logged_in_client.get(url, {"page": "2"})
+
+    html = step.content.decode()
+    assert step.status_code == 200 and question in html
+    assert re.search(rf'<form method="post" action="{re.escape(url)}"', html)
+    assert 'name="csrfmiddlewaretoken"' in html and '<input type="hidden" name="page" value="2">' in html
+    assert f'href="{URL}?page=2"' in html  # Cancel goes back to the same page
+    assert tenant.requests() == []
+
+    response, _calls = post_from_current(logged_in_client, tenant, url, {"page": "2"})
+    assert response.status_code == 302 and mutations(tenant) >= 1
 
 
 def test_revoking_the_current_session_signs_this_browser_out(
