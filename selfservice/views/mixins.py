@@ -164,12 +164,20 @@ class AccountMixin(LoginRequiredMixin):
         context = {**self.tab_context(), "auth0_account_missing": missing}
         response = TemplateResponse(self.request, self.not_linked_template_name, context, status=status)
         if status == 403 and getattr(self.request, "htmx", False):
-            response["HX-Redirect"] = reverse(f"selfservice:{self.tab or 'general'}")
+            response["HX-Redirect"] = self.tab_url()
         return response
 
+    def tab_url(self) -> str:
+        """This view's tab (the General tab for a view that belongs to none)."""
+        return reverse(f"selfservice:{self.tab or 'general'}")
+
     def upstream_problem(self, error: GatewayError, *, resubmit: bool = False) -> UpstreamProblem:
-        """Describe a gateway error for the user: 429 with the wait, else 503."""
-        retry_url = self.request.path
+        """Describe a gateway error for the user: 429 with the wait, else 503.
+
+        ``resubmit`` (a form whose typed values are kept) retries this request's URL; anything
+        else retries by reloading the tab, since an action's URL cannot be reloaded with a GET.
+        """
+        retry_url = self.request.path if resubmit else self.tab_url()
         if isinstance(error, UpstreamMisconfigured):
             # The user sees "try again"; the operator needs to fix credentials or scopes.
             logger.error("Auth0 refused selfservice's Management API access: %s", error.message)
@@ -246,7 +254,4 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
                 return self.render_tab(problem=self.upstream_problem(error))
             problem = self.upstream_problem(error, resubmit=True)
             return self.render_tab(problem=problem, form=kept_form(self.request.POST))
-
-    def tab_url(self) -> str:
-        return reverse(f"selfservice:{self.tab}")
 

@@ -15,7 +15,6 @@ page makes anyway); an id not in it gets 404, an audit row, and nothing is sent 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -104,7 +103,7 @@ class SecurityTabView(AccountTabView):
         except NotFound:
             return self.not_linked_response(missing=True)
         except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+            return self.problem_response(self.upstream_problem(error))
 
     def render_overview(
         self, overview: SecurityOverview | None, *, status: int = 200, problem: UpstreamProblem | None = None,
@@ -130,10 +129,6 @@ class SecurityTabView(AccountTabView):
             regenerate_action=REGENERATE,
             **context,
         )
-
-    def tab_problem(self, problem: UpstreamProblem) -> UpstreamProblem:
-        """A problem whose Retry reloads the tab (a POST URL cannot be reloaded with GET)."""
-        return dataclasses.replace(problem, retry_url=self.tab_url(), resubmit=False)
 
     def problem_response(self, problem: UpstreamProblem) -> HttpResponse:
         """After a failed POST: the tab (without the list, which may be stale) and the problem.
@@ -185,7 +180,7 @@ class EnrollView(SecurityTabView):
         try:
             offered = offered_factor_names(self.gateway.list_factors(), get_settings().mfa_factors)
         except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+            return self.problem_response(self.upstream_problem(error))
         if name not in offered or FACTORS[name].action != ENROLL_BY_TICKET:
             # Not a button the tab shows (tampered, or the tenant turned the factor off since).
             return self.refuse_factor()
@@ -196,7 +191,7 @@ class EnrollView(SecurityTabView):
         except Rejected:
             return self.refuse_factor()
         except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+            return self.problem_response(self.upstream_problem(error))
         if urlsplit(ticket.ticket_url).scheme not in ("https", "http"):
             # Only ever a web page: never a javascript: or data: URL in a link or a popup.
             return self.problem_response(UpstreamProblem("unavailable", 503, self.tab_url()))
@@ -255,7 +250,7 @@ class RemoveMethodView(SecurityTabView):
             # Gone already (another tab, an admin): what the user wanted is true.
             pass
         except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+            return self.problem_response(self.upstream_problem(error))
         audit.record(
             request, action="mfa.remove", target=method.id, details={"type": method.type},
             auth0_user_id=self.auth0_user_id,
@@ -328,7 +323,7 @@ class RecoveryCodeView(SecurityTabView):
         except NotFound:
             return self.not_linked_response(missing=True)
         except GatewayError as error:
-            return self.problem_response(self.tab_problem(self.upstream_problem(error)))
+            return self.problem_response(self.upstream_problem(error))
         audit.record(request, action="mfa.recovery_code", auth0_user_id=self.auth0_user_id)
         context = self.get_context_data(recovery_code=code, replaced=row.enrolled, security_url=self.tab_url())
         return TemplateResponse(request, self.code_template_name, context)

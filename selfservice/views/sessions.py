@@ -39,7 +39,7 @@ from selfservice.sessions import (
     row_for,
 )
 
-from .mixins import AccountTabView, UpstreamProblem
+from .mixins import AccountTabView
 
 __all__ = ["REVOKE_BATCH", "RevokeOtherSessionsView", "RevokeSessionView", "SessionsView"]
 
@@ -108,12 +108,7 @@ class SessionsView(AccountTabView):
         """The plan explanation (200: nothing to retry) or the retry/wait state."""
         if is_plan_restriction(error):
             return self.render_tab(plan_unavailable=True)
-        return self.render_tab(problem=self.upstream_problem(error, resubmit=False))
-
-    def upstream_problem(self, error: GatewayError, *, resubmit: bool = False) -> UpstreamProblem:
-        problem = super().upstream_problem(error, resubmit=resubmit)
-        # "Retry" reloads the list, also after a POST (there is nothing typed to keep).
-        return UpstreamProblem(problem.kind, problem.status, self.tab_url(), problem.retry_after, False)
+        return self.render_tab(problem=self.upstream_problem(error))
 
     def throttled(self, limit: str) -> TemplateResponse:
         """Our own per-user limit ``limit``: refused before any upstream call, with the wait."""
