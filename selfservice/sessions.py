@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from .conf import get_settings
 from .devices import Device, describe
 from .gateway import GatewayError, UpstreamMisconfigured
+from .gateway.base import read_session_pages
 
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
@@ -94,7 +95,6 @@ class SessionList:
 
     sessions: tuple[Session, ...]
     complete: bool
-    upstream_calls: int
 
 
 @dataclass(frozen=True)
@@ -118,20 +118,7 @@ def fetch_sessions(gateway: Gateway, user_id: str, current_sid: str | None, hidd
     Raises what :meth:`Gateway.list_sessions` raises (:class:`NotFound`, the upstream errors).
     ``hidden`` ids (sessions just revoked, see :func:`remember_revoked`) are left out.
     """
-    found: list[Session] = []
-    cursor: str | None = None
-    seen: set[str] = set()
-    calls = 0
-    complete = False
-    while calls < MAX_PAGES:
-        page = gateway.list_sessions(user_id, cursor, PAGE_TAKE)
-        calls += 1
-        found.extend(page.sessions)
-        if not page.next_cursor or page.next_cursor in seen:
-            complete = True
-            break
-        cursor = page.next_cursor
-        seen.add(cursor)
+    found, complete = read_session_pages(gateway, user_id, max_pages=MAX_PAGES, take=PAGE_TAKE)
     skip = set(hidden)
     now = datetime.now(UTC)
     unique = {
@@ -139,7 +126,7 @@ def fetch_sessions(gateway: Gateway, user_id: str, current_sid: str | None, hidd
         for session in found
         if session.id and session.id not in skip and not has_expired(session, now)
     }
-    return SessionList(order_sessions(unique.values(), current_sid), complete, calls)
+    return SessionList(order_sessions(unique.values(), current_sid), complete)
 
 
 def has_expired(session: Session, now: datetime) -> bool:

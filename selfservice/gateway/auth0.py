@@ -29,6 +29,7 @@ from django.core.cache import caches
 
 from selfservice.conf import SelfServiceSettings, get_settings
 
+from .base import read_session_pages
 from .errors import GatewayError, Rejected, UpstreamUnavailable, error_from_response
 from .tokens import ManagementToken, cache_key
 from .transport import build_http_client
@@ -288,17 +289,7 @@ class Auth0Gateway:
         )
 
     def all_sessions(self, user_id: str) -> tuple[Session, ...]:
-        sessions: list[Session] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            page = self.list_sessions(user_id, cursor)
-            sessions.extend(page.sessions)
-            if not page.next_cursor or page.next_cursor in seen:
-                break
-            cursor = page.next_cursor
-            seen.add(cursor)
-        return tuple(sessions)
+        return read_session_pages(self, user_id, max_pages=MAX_PAGES)[0]
 
     def get_session(self, session_id: str) -> Session:
         data = self._call("get_session", lambda api, o: api.sessions.get(session_id, request_options=o))

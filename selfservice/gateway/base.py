@@ -33,7 +33,7 @@ from .types import (
     VerificationJob,
 )
 
-__all__ = ["Gateway"]
+__all__ = ["Gateway", "read_session_pages"]
 
 
 @runtime_checkable
@@ -163,3 +163,26 @@ class Gateway(Protocol):
     def delete_user_sessions(self, user_id: str) -> None:
         """End every session of the user. Raises :class:`NotFound`."""
         ...
+
+
+def read_session_pages(
+    gateway: Gateway, user_id: str, *, max_pages: int, take: int = 50
+) -> tuple[tuple[Session, ...], bool]:
+    """Read the user's sessions page by page: at most ``max_pages`` list calls.
+
+    Returns the sessions and whether that was all of them (False when ``max_pages`` pages were
+    read and the provider still had a next cursor). A cursor seen before ends the listing too:
+    a guard against an upstream that pages forever. Raises what :meth:`Gateway.list_sessions`
+    raises.
+    """
+    sessions: list[Session] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(max_pages):
+        page = gateway.list_sessions(user_id, cursor, take)
+        sessions.extend(page.sessions)
+        if not page.next_cursor or page.next_cursor in seen:
+            return tuple(sessions), True
+        cursor = page.next_cursor
+        seen.add(cursor)
+    return tuple(sessions), False
