@@ -16,12 +16,12 @@ class SelfServiceConfig(AppConfig):
         from django.core import checks
         from django.core.signals import setting_changed
 
-        from . import checks as selfservice_checks
-        from . import receivers
-        from .conf import reset_settings_cache
+        from selfservice import checks as selfservice_checks
+        from selfservice.conf import reset_settings_cache
+        from selfservice.login import session_map
 
         checks.register(selfservice_checks.check_settings, checks.Tags.security)
         setting_changed.connect(reset_settings_cache, dispatch_uid="selfservice-settings-cache")
         # Auth0 sid -> Django session key, for back-channel logout and revoking (Sessions tab).
-        user_logged_in.connect(receivers.remember_auth0_session, dispatch_uid="selfservice-auth0-session-in")
-        user_logged_out.connect(receivers.forget_auth0_session, dispatch_uid="selfservice-auth0-session-out")
+        user_logged_in.connect(session_map.remember_auth0_session, dispatch_uid="selfservice-auth0-session-in")
+        user_logged_out.connect(session_map.forget_auth0_session, dispatch_uid="selfservice-auth0-session-out")

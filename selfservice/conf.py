@@ -171,9 +171,6 @@ def _as_float(value: Any, default: float) -> float:
 
 
 def reset_settings_cache(*, setting: str, **kwargs: Any) -> None:
-    """``setting_changed`` receiver: forget the merged settings and the gateway class memo."""
+    """``setting_changed`` receiver: forget the merged settings."""
     if setting in (SETTINGS_NAME, "CACHES"):
         get_settings.cache_clear()
-        from .gateway import get_gateway_class
-
-        get_gateway_class.cache_clear()

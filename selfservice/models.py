@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .schemas import apply_order, fingerprint, property_order, schema_problems
+from selfservice.preferences.schemas import apply_order, fingerprint, property_order, schema_problems
 
 __all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema"]
 
@@ -29,7 +29,7 @@ class PreferenceSchema(models.Model):
     deactivates the others in the same transaction. ``full_clean()`` (the admin, the
     ``load_preference_schema`` command) refuses a schema that is not valid JSON Schema or that
     the form cannot render, with one message per problem and its JSON pointer
-    (:func:`selfservice.schemas.schema_problems`).
+    (:func:`selfservice.preferences.schemas.schema_problems`).
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -102,7 +102,7 @@ class PreferenceSchema(models.Model):
 class AuditEvent(models.Model):
     """One change a user made to their own account (who, what, from where, when).
 
-    Written by :func:`selfservice.audit.record` after the upstream write succeeded. ``details``
+    Written by :func:`selfservice.core.audit.record` after the upstream write succeeded. ``details``
     holds names and ids (which fields changed, which session), never values of secrets.
     """
 
@@ -135,7 +135,7 @@ class AuditEvent(models.Model):
 class Auth0Session(models.Model):
     """Which Django session belongs to which Auth0 session (the ID token's ``sid``).
 
-    Written at login by :mod:`selfservice.receivers` (``user_logged_in``, once the session key
+    Written at login by :mod:`selfservice.login.session_map` (``user_logged_in``, once the session key
     is final) and deleted at logout. OIDC back-channel logout names an Auth0 session by ``sid``
     (or a user by ``sub``); these rows turn that into the Django session keys to end, whatever
     the session engine (db, cache, cached_db). ``auth0_user_id`` is the ``sub``, kept for

@@ -6,23 +6,28 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 
-from . import views
+from selfservice.login.backchannel import BackchannelLogoutView
+from selfservice.login.views import LoginView, LogoutView
+from selfservice.preferences.views import PreferencesValidateView, PreferencesView
+from selfservice.profile.views import GeneralView
+from selfservice.security.views import EnrollView, RecoveryCodeView, RemoveMethodView, SecurityView
+from selfservice.sessions.views import RevokeOtherSessionsView, RevokeSessionView, SessionsView
 
 app_name = "selfservice"
 
 urlpatterns = [
     path("", never_cache(RedirectView.as_view(pattern_name="selfservice:general")), name="index"),
-    path("general/", views.GeneralView.as_view(), name="general"),
-    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
-    path("preferences/validate/", views.PreferencesValidateView.as_view(), name="validate-preferences"),
-    path("security/", views.SecurityView.as_view(), name="security"),
-    path("security/enroll/", views.EnrollView.as_view(), name="enroll"),
-    path("security/recovery-code/", views.RecoveryCodeView.as_view(), name="regenerate-recovery-code"),
-    path("security/<str:method_id>/remove/", views.RemoveMethodView.as_view(), name="remove-method"),
-    path("sessions/", views.SessionsView.as_view(), name="sessions"),
-    path("sessions/revoke-others/", views.RevokeOtherSessionsView.as_view(), name="revoke-other-sessions"),
-    path("sessions/<str:session_id>/revoke/", views.RevokeSessionView.as_view(), name="revoke-session"),
-    path("backchannel-logout/", views.BackchannelLogoutView.as_view(), name="backchannel-logout"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("general/", GeneralView.as_view(), name="general"),
+    path("preferences/", PreferencesView.as_view(), name="preferences"),
+    path("preferences/validate/", PreferencesValidateView.as_view(), name="validate-preferences"),
+    path("security/", SecurityView.as_view(), name="security"),
+    path("security/enroll/", EnrollView.as_view(), name="enroll"),
+    path("security/recovery-code/", RecoveryCodeView.as_view(), name="regenerate-recovery-code"),
+    path("security/<str:method_id>/remove/", RemoveMethodView.as_view(), name="remove-method"),
+    path("sessions/", SessionsView.as_view(), name="sessions"),
+    path("sessions/revoke-others/", RevokeOtherSessionsView.as_view(), name="revoke-other-sessions"),
+    path("sessions/<str:session_id>/revoke/", RevokeSessionView.as_view(), name="revoke-session"),
+    path("backchannel-logout/", BackchannelLogoutView.as_view(), name="backchannel-logout"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
 ]

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from selfservice.adapter import _adapter_for
+from selfservice.core.adapter import _adapter_for
 from selfservice.emulator import Emulator
 
 from .factories import UserSocialAuthFactory
@@ -98,3 +98,17 @@ def wire(tenant: Emulator, settings: Any) -> RecordingTransport:
     recorder = RecordingTransport(tenant.transport())
     settings.SELFSERVICE = {**settings.SELFSERVICE, "AUTH0_TRANSPORT": recorder}
     return recorder
+
+
+@pytest.fixture
+def socket_tenant(tenant: Emulator, settings: Any) -> Emulator:
+    """The demo tenant reached over a socket: only a socket can time out."""
+    host_port = tenant.url.split("://", 1)[1]
+    settings.SELFSERVICE = {
+        **settings.SELFSERVICE,
+        "AUTH0_DOMAIN": host_port,
+        "AUTH0_BASE_URL": tenant.url,
+        "AUTH0_TRANSPORT": None,
+        "TIMEOUT": 0.3,
+    }
+    return tenant

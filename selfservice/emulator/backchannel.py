@@ -11,14 +11,11 @@ import logging
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
-from selfservice.emulator.keys import now
-
-if TYPE_CHECKING:
-    from selfservice.emulator.tenant import Tenant
+from selfservice.emulator.keys import SigningKey, now
 
 logger = logging.getLogger("selfservice.emulator")
 
@@ -43,9 +40,9 @@ def http_sender(url: str, body: bytes) -> int:
         return 0
 
 
-def logout_token(tenant: Tenant, session: dict[str, Any], client_id: str, issuer: str) -> str:
+def logout_token(key: SigningKey, session: dict[str, Any], client_id: str, issuer: str) -> str:
     issued = now()
-    return tenant.key.sign(
+    return key.sign(
         {
             "iss": issuer,
             "sub": session["user_id"],
@@ -60,20 +57,22 @@ def logout_token(tenant: Tenant, session: dict[str, Any], client_id: str, issuer
     )
 
 
-def notify(tenant: Tenant, session: dict[str, Any], issuer: str | None) -> list[tuple[str, int]]:
-    """Send a logout token to every back-channel URL of every client of the ended session."""
-    issuer = tenant.public_url or issuer
-    if not issuer:
-        return []
+def notify(
+    session: dict[str, Any],
+    issuer: str,
+    *,
+    key: SigningKey,
+    urls_by_client: Mapping[str, Sequence[str]],
+    send: Sender,
+) -> list[tuple[str, int]]:
+    """Send a logout token to every back-channel URL of every client of the ended session.
+
+    Takes the tenant's parts rather than the tenant, so this module does not import it.
+    """
     deliveries = []
     for item in session.get("clients") or []:
-        client = tenant.clients.get(item.get("client_id", ""))
-        if client is None:
-            continue
-        for url in client.backchannel_logout_urls:
-            body = urlencode({"logout_token": logout_token(tenant, session, client.client_id, issuer)}).encode()
-            status = tenant.backchannel_sender(url, body)
-            deliveries.append((url, status))
-    with tenant.lock:
-        tenant.backchannel_log.extend({"url": url, "status": status, "sid": session["id"]} for url, status in deliveries)
+        client_id = item.get("client_id", "")
+        for url in urls_by_client.get(client_id, ()):
+            body = urlencode({"logout_token": logout_token(key, session, client_id, issuer)}).encode()
+            deliveries.append((url, send(url, body)))
     return deliveries

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import records
+from . import backchannel, records
 from .errors import ApiError, invalid_body
 from .keys import SigningKey, process_key
 
@@ -125,11 +125,9 @@ class Tenant:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        from selfservice.emulator.backchannel import Sender, http_sender
-
         with self.lock:
             self.generation += 1
-            self.backchannel_sender: Sender = http_sender
+            self.backchannel_sender: backchannel.Sender = backchannel.http_sender
             self.clients: dict[str, Client] = default_clients()
             self.users: dict[str, dict[str, Any]] = {}
             self.passwords: dict[str, str] = {}
@@ -224,10 +222,14 @@ class Tenant:
                 del self.sso[cookie]
             session = self.sessions.pop(session_id, None)
             issuer = self.session_issuers.pop(session_id, None) or issuer
-        if session is not None:
-            from selfservice.emulator import backchannel
-
-            backchannel.notify(self, session, issuer)
+        issuer = self.public_url or issuer
+        if session is not None and issuer:
+            deliveries = backchannel.notify(
+                session, issuer, key=self.key, send=self.backchannel_sender,
+                urls_by_client={cid: client.backchannel_logout_urls for cid, client in self.clients.items()},
+            )
+            with self.lock:
+                self.backchannel_log.extend({"url": url, "status": status, "sid": session["id"]} for url, status in deliveries)
         return session
 
     def require_sessions_feature(self) -> None:

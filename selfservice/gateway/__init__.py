@@ -63,10 +63,15 @@ __all__ = [
 ]
 
 
-@functools.cache
 def get_gateway_class() -> type[Gateway]:
-    """The class named by ``SELFSERVICE["GATEWAY"]``; memoised, cleared when settings change."""
-    cls: type[Gateway] = import_string(get_settings().gateway)
+    """The class named by ``SELFSERVICE["GATEWAY"]`` (imported once per dotted path)."""
+    return _gateway_class(get_settings().gateway)
+
+
+@functools.cache
+def _gateway_class(path: str) -> type[Gateway]:
+    # Keyed by the path, so a settings change needs no hook here (and conf need not import us).
+    cls: type[Gateway] = import_string(path)
     return cls
 
 

@@ -63,9 +63,16 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``docs/screenshots/`` when ``SELFSERVICE_SCREENSHOTS=1``; otherwise a temporary folder.
+
+    The pages are photographed either way (full-page rendering is part of the test), but a plain
+    test run leaves the checkout as it was.
+    """
+    if os.environ.get("SELFSERVICE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 DEMO_PASSWORD = "demo-password"

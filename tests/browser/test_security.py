@@ -54,7 +54,7 @@ def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code
     page.get_by_role("heading", name="Your new recovery code").wait_for()
     code = page.locator("#selfservice-recovery-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{24}", code)
-    assert page.get_by_role("button", name="Copy").is_visible()
+    page.get_by_role("button", name="Copy").wait_for()  # shown by security.js once it has run
     page.screenshot(path=str(screenshot_dir / "security-recovery-code.png"), full_page=True)
 
 

@@ -22,10 +22,10 @@ import jwt
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import NoReverseMatch, reverse
 
-from selfservice.backchannel import expected_audience, expected_issuer
 from selfservice.conf import get_settings
 from selfservice.gateway import GatewayError, NotFound, get_gateway
-from selfservice.sessions import is_plan_restriction
+from selfservice.login.logout_tokens import expected_audience, expected_issuer
+from selfservice.sessions.listing import is_plan_restriction
 
 REQUIRED_SCOPES = (
     "read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "delete:refresh_tokens",

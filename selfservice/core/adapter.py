@@ -1,0 +1,185 @@
+"""Site policy: which Auth0 user a Django user is, and what they may change.
+
+The gateway decides *how* to talk to Auth0; the adapter decides *what is allowed*. To change a
+policy, subclass :class:`DefaultAdapter`, override the hooks you need, and name your class in
+settings::
+
+    SELFSERVICE = {..., "ADAPTER": "mysite.selfservice.Adapter"}
+
+Each hook receives plain values (the request, a :class:`~selfservice.gateway.UserProfile`)
+and must not call Auth0 itself: the views already fetched what the hook needs, once.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from selfservice.conf import get_settings
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.utils.functional import Promise
+
+    from selfservice.gateway import Identity, UserProfile
+
+__all__ = [
+    "DATABASE_PROVIDERS",
+    "DEFAULT_ADAPTER",
+    "PROFILE_FIELDS",
+    "DefaultAdapter",
+    "get_adapter",
+    "resolve_auth0_user_id",
+]
+
+DEFAULT_ADAPTER = "selfservice.adapter.DefaultAdapter"
+
+# Root attributes a database or passwordless user may change on the General tab. Auth0 refuses
+# a PATCH that merely *contains* one of them for a social/enterprise user whose connection syncs
+# the profile at each login (auth0-facts.md §2.2), so they are only ever sent when editable.
+PROFILE_FIELDS: tuple[str, ...] = ("name", "given_name", "family_name", "nickname", "picture")
+
+# Providers whose users' root attributes Auth0 itself stores: the database connection and
+# passwordless email/sms.
+DATABASE_PROVIDERS = frozenset({"auth0", "email", "sms"})
+
+# How a sign-in method is named to the user. Unknown providers fall back to the connection name.
+PROVIDER_LABELS: dict[str, Promise] = {
+    "auth0": _("Email and password"),
+    "email": _("Email code"),
+    "sms": _("Text message code"),
+    "google-oauth2": _("Google"),
+    "apple": _("Apple"),
+    "facebook": _("Facebook"),
+    "github": _("GitHub"),
+    "gitlab": _("GitLab"),
+    "linkedin": _("LinkedIn"),
+    "twitter": _("X (Twitter)"),
+    "windowslive": _("Microsoft account"),
+    "waad": _("Microsoft Entra ID"),
+    "adfs": _("Active Directory Federation Services"),
+    "ad": _("Active Directory"),
+    "samlp": _("Single sign-on (SAML)"),
+    "oidc": _("Single sign-on (OpenID Connect)"),
+    "okta": _("Okta"),
+}
+
+# Where the request remembers the resolved id, so the view, audit and signals ask only once.
+_REQUEST_ATTRIBUTE = "_selfservice_auth0_user_id"
+
+
+class DefaultAdapter:
+    """The policy every site gets unless ``SELFSERVICE["ADAPTER"]`` names a subclass."""
+
+    #: The social-auth backend names whose association ``uid`` is the Auth0 ``sub``. Add
+    #: ``"auth0_openidconnect"`` if your site logs in with that backend instead.
+    social_auth_providers: tuple[str, ...] = ("auth0",)
+
+    def get_auth0_user_id(self, request: HttpRequest) -> str | None:
+        """Return the Auth0 user id (``sub``, e.g. ``"auth0|63d1..."``) of the signed-in user.
+
+        The default reads the social-auth association created at login
+        (``user.social_auth``; its ``uid`` is the ID token's ``sub``). When a Django user has
+        several Auth0 associations, the newest one wins. Return ``None`` when the user has
+        none: the pages then say "This account is not linked to Auth0" instead of failing.
+
+        Override it when your site stores the Auth0 id elsewhere (a column on a custom user
+        model, another authentication library). It is called once per request.
+        """
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        associations = getattr(user, "social_auth", None)
+        if associations is None:  # social_django not installed, or a custom user without it
+            return None
+        uid = (
+            associations.filter(provider__in=self.social_auth_providers)
+            .order_by("-pk")
+            .values_list("uid", flat=True)
+            .first()
+        )
+        return str(uid) if uid else None
+
+    def editable_fields(self, profile: UserProfile) -> tuple[str, ...]:
+        """Return the root attributes this user may change on the General tab.
+
+        Default: ``name, given_name, family_name, nickname, picture`` for database and
+        passwordless users, nothing for everyone else, because a social or enterprise
+        connection that syncs the profile at each login owns those attributes and Auth0 refuses
+        any PATCH that contains them. If one of your connections has "Sync user profile
+        attributes at each login" turned off, return :data:`PROFILE_FIELDS` for its users.
+
+        Email and phone number are shown read-only: changing them needs a verification flow.
+        Only fields in :data:`PROFILE_FIELDS` are honoured; anything else is ignored.
+        """
+        if self.primary_provider(profile) in DATABASE_PROVIDERS:
+            return PROFILE_FIELDS
+        return ()
+
+    def primary_provider(self, profile: UserProfile) -> str:
+        """The provider of the identity the user signed up with (``"auth0"``, ``"google-oauth2"``...).
+
+        Falls back to the prefix of the user id when Auth0 sent no identities.
+        """
+        primary = profile.primary_identity
+        if primary is not None and primary.provider:
+            return primary.provider
+        return profile.user_id.split("|", 1)[0]
+
+    def provider_label(self, identity: Identity) -> str:
+        """How a sign-in method is named to the user: "Google", "Email and password", ...
+
+        Override to name your enterprise connections ("Acme staff login").
+        """
+        label = PROVIDER_LABELS.get(identity.provider)
+        if label is not None:
+            return str(label)
+        return identity.connection or identity.provider
+
+    def sign_in_methods(self, profile: UserProfile) -> list[str]:
+        """The labels of the user's identities, primary first, without duplicates."""
+        labels: list[str] = []
+        for identity in profile.identities:
+            label = self.provider_label(identity)
+            if label not in labels:
+                labels.append(label)
+        return labels
+
+    def profile_owner_label(self, profile: UserProfile) -> str:
+        """Who owns a social user's profile, for "Managed by Google: change it there."."""
+        primary = profile.primary_identity
+        if primary is not None:
+            return self.provider_label(primary)
+        return self.primary_provider(profile)
+
+    def requires_recent_login(self, request: HttpRequest, action: str) -> bool:
+        """Whether ``action`` needs a fresh sign-in first (step-up); the default never asks.
+
+        Consulted before sensitive changes, today ``"mfa.remove"`` (removing an authentication
+        method), after ownership was checked and before anything is sent upstream. Return True to
+        send the user back through the login page (``?next=`` the confirm step); this is the one
+        place step-up authentication (``max_age`` and the session's ``auth_time``) plugs in.
+        """
+        return False
+
+
+@functools.cache
+def _adapter_for(path: str) -> DefaultAdapter:
+    adapter: DefaultAdapter = import_string(path)()
+    return adapter
+
+
+def get_adapter() -> DefaultAdapter:
+    """The adapter named by ``SELFSERVICE["ADAPTER"]`` (memoised per dotted path)."""
+    return _adapter_for(get_settings().adapter or DEFAULT_ADAPTER)
+
+
+def resolve_auth0_user_id(request: HttpRequest) -> str | None:
+    """``get_adapter().get_auth0_user_id(request)``, asked once per request and remembered on it."""
+    if not hasattr(request, _REQUEST_ATTRIBUTE):
+        setattr(request, _REQUEST_ATTRIBUTE, get_adapter().get_auth0_user_id(request))
+    value: str | None = getattr(request, _REQUEST_ATTRIBUTE)
+    return value

@@ -1,0 +1,257 @@
+"""What every account tab shares: full page or partial, login, the Auth0 id, upstream errors.
+
+A tab view subclasses :class:`AccountTabView` and writes its ``get``/``post`` explicitly; the
+classes here only decide *how* a response is delivered (page or fragment, which status), never
+*what* a tab does.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from selfservice.core import ratelimits
+from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
+from selfservice.core.http import client_aware_login_redirect, wants_partial
+from selfservice.gateway import GatewayError, NotFound, UpstreamMisconfigured, UpstreamRateLimited, get_gateway
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from django.utils.functional import Promise
+
+    from selfservice.gateway import Gateway, UserProfile
+
+logger = logging.getLogger("selfservice")
+
+__all__ = ["AccountMixin", "AccountTabView", "HtmxPartialMixin", "UpstreamProblem", "partial_template_name"]
+
+
+def partial_template_name(name: str) -> str:
+    """``selfservice/general.html`` -> ``selfservice/partials/general.html``."""
+    head, tail = posixpath.split(name)
+    return posixpath.join(head, "partials", tail)
+
+
+class HtmxPartialMixin:
+    """Serve ``partials/<tab>.html`` to htmx swaps and the full page to everything else.
+
+    - htmx requests get the partial, except history restores (``HX-History-Restore-Request``):
+      htmx swaps those into ``<body>``, so they need the whole page.
+    - Only an *unrendered* :class:`TemplateResponse` is rewritten (redirects and anything a
+      subclass rendered itself pass through untouched); its context gains
+      ``selfservice_partial=True`` so the partial can add the out-of-band tab bar.
+    - Every response, redirects included, carries ``Vary: HX-Request``: the same URL answers
+      with two bodies, and a cache must not mix them up.
+    """
+
+    #: Explicit partial for ``template_name``; default: ``partials/`` inserted before the file name.
+    partial_template_name: str | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if isinstance(response, TemplateResponse) and not response.is_rendered and wants_partial(request):
+            response.template_name = self.get_partial_template_names(response.template_name)
+            response.context_data = {**(response.context_data or {}), "selfservice_partial": True}
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def get_partial_template_names(self, template_names: Any) -> Any:
+        """The partial(s) for the response's full-page template name(s)."""
+        names: Sequence[Any] = [template_names] if isinstance(template_names, str) else template_names
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            return template_names  # a Template object: nothing to map
+        own = getattr(self, "template_name", None)
+        if self.partial_template_name and own in names:
+            return [self.partial_template_name]
+        return [partial_template_name(n) for n in names]
+
+
+@dataclass(frozen=True)
+class UpstreamProblem:
+    """Why a tab could not finish, for ``includes/upstream_error.html``.
+
+    ``kind`` is ``"rate_limited"`` (Auth0 said 429), ``"throttled"`` (our own per-user limit)
+    or ``"unavailable"`` (5xx, timeout, bad answer, misconfiguration). ``resubmit`` is True on
+    a POST: the form is shown again with the typed values and "try again" resubmits it;
+    otherwise ``retry_url`` reloads the tab.
+    """
+
+    kind: str
+    status: int
+    retry_url: str
+    retry_after: int | None = None
+    resubmit: bool = False
+
+
+class AccountMixin(LoginRequiredMixin):
+    """Signed-in users with an Auth0 account only; one gateway per request.
+
+    - Anonymous users go to ``LOGIN_URL?next=...`` (``HX-Redirect`` for htmx requests, so the
+      login page is not swapped into the panel).
+    - Signed-in users the adapter cannot map to an Auth0 user get
+      ``selfservice/not_linked.html`` (200 on GET, 403 on anything that would change data).
+    - ``self.auth0_user_id``, ``self.gateway`` and ``self.adapter`` are ready in handlers.
+    """
+
+    request: HttpRequest
+    #: Which tab this view is; marks the active tab in the nav.
+    tab: str = ""
+    #: The tab's name, used in ``<title>``.
+    title: str | Promise = ""
+    not_linked_template_name = "selfservice/not_linked.html"
+    auth0_user_id: str
+
+    def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
+        # A POST (a session signed out from another device, then "Sign out" pressed here) comes
+        # back to its tab after signing in: its own URL may accept POST only (405 on the way back).
+        next_url = None
+        if self.request.method not in ("GET", "HEAD") and self.tab:
+            next_url = reverse(f"selfservice:{self.tab}")
+        return client_aware_login_redirect(
+            self.request, self.get_login_url(), self.get_redirect_field_name(), next_url=next_url
+        )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        auth0_user_id = resolve_auth0_user_id(request)
+        if not auth0_user_id:
+            return self.not_linked_response()
+        self.auth0_user_id = auth0_user_id
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
+        return response
+
+    @cached_property
+    def gateway(self) -> Gateway:
+        """The request's gateway: one instance, so a profile is fetched at most once."""
+        return get_gateway()
+
+    @cached_property
+    def adapter(self) -> DefaultAdapter:
+        return get_adapter()
+
+    def tab_context(self) -> dict[str, Any]:
+        """What page.html and every partial need, whatever the tab shows."""
+        return {
+            "active_tab": self.tab,
+            "tab_title": self.title,
+            "messages": get_messages(self.request),
+        }
+
+    def not_linked_response(self, *, missing: bool = False) -> TemplateResponse:
+        """The honest page for a user without (or with a deleted) Auth0 account.
+
+        htmx does not swap a 403 (the layout's config swaps 422/429/503 only), so a refused
+        htmx POST also says ``HX-Redirect`` to the tab, whose GET shows this page: otherwise
+        pressing Save would seem to do nothing.
+        """
+        status = 200 if self.request.method in ("GET", "HEAD") else 403
+        context = {**self.tab_context(), "auth0_account_missing": missing}
+        response = TemplateResponse(self.request, self.not_linked_template_name, context, status=status)
+        if status == 403 and getattr(self.request, "htmx", False):
+            response["HX-Redirect"] = self.tab_url()
+        return response
+
+    def tab_url(self) -> str:
+        """This view's tab (the General tab for a view that belongs to none)."""
+        return reverse(f"selfservice:{self.tab or 'general'}")
+
+    def upstream_problem(self, error: GatewayError, *, resubmit: bool = False) -> UpstreamProblem:
+        """Describe a gateway error for the user: 429 with the wait, else 503.
+
+        ``resubmit`` (a form whose typed values are kept) retries this request's URL; anything
+        else retries by reloading the tab, since an action's URL cannot be reloaded with a GET.
+        """
+        retry_url = self.request.path if resubmit else self.tab_url()
+        if isinstance(error, UpstreamMisconfigured):
+            # The user sees "try again"; the operator needs to fix credentials or scopes.
+            logger.error("Auth0 refused selfservice's Management API access: %s", error.message)
+        if isinstance(error, UpstreamRateLimited):
+            return UpstreamProblem("rate_limited", 429, retry_url, error.retry_after, resubmit)
+        return UpstreamProblem("unavailable", 503, retry_url, None, resubmit)
+
+
+@method_decorator(never_cache, name="dispatch")
+class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
+    """Base of every tab: ``template_name`` is the full page, its partial goes to htmx.
+
+    Subclasses write ``get``/``post`` and answer through :meth:`render_tab`, so the status,
+    the partial switch and the shared context are the same on every tab. Never cached by
+    browsers or proxies: the pages show personal data.
+    """
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        return {**self.tab_context(), **context}
+
+    def render_tab(self, *, status: int = 200, problem: UpstreamProblem | None = None, **context: Any) -> TemplateResponse:
+        """Render the tab (page or partial) with ``context``; a ``problem`` sets the status."""
+        if problem is not None:
+            status = problem.status
+        context = self.get_context_data(upstream_problem=problem, **context)
+        response = TemplateResponse(self.request, self.get_template_names(), context, status=status)
+        if problem is not None and problem.retry_after:
+            response["Retry-After"] = str(problem.retry_after)
+        return response
+
+    def throttled_problem(self, name: str, *, resubmit: bool = False) -> UpstreamProblem:
+        """This user is over our own limit ``name``: 429 with the seconds left in its window.
+
+        Refused before any upstream call. ``resubmit`` keeps the typed form ("try again"
+        resubmits it); otherwise "retry" reloads the tab.
+        """
+        retry_url = self.request.path if resubmit else self.tab_url()
+        return UpstreamProblem("throttled", 429, retry_url, ratelimits.retry_after(self.request, name), resubmit)
+
+    def user_for_save(
+        self, kept_form: Callable[[Mapping[str, Any]], Any], limit: str
+    ) -> UserProfile | TemplateResponse:
+        """The start of every profile save: the user's own rate limit, then read the user.
+
+        Returns the user as Auth0 holds it now, or the response to send instead:
+
+        - over this user's limit ``limit`` (the view's ``ratelimits.limit``): 429 "throttled"
+          with the seconds to wait, before any upstream call;
+        - the Auth0 user is gone: the not-linked page (403);
+        - Auth0 failed: 429 / 503 with "try again".
+
+        ``kept_form`` (a form class's ``from_submitted``) builds the form shown on those
+        error pages from the POST, so what the user typed is kept and "try again" resubmits it.
+        """
+        request = self.request
+        if ratelimits.is_limited(request):
+            return self.render_tab(problem=self.throttled_problem(limit, resubmit=True), form=kept_form(request.POST))
+        return self.read_user(kept_form)
+
+    def read_user(self, kept_form: Callable[[Mapping[str, Any]], Any] | None = None) -> UserProfile | TemplateResponse:
+        """The signed-in user as Auth0 holds it now, or the response to send instead.
+
+        The user is gone: the not-linked page. Auth0 failed: 429 / 503 with "retry"; with
+        ``kept_form`` (on a POST) the form is rebuilt from what was typed and "try again"
+        resubmits it.
+        """
+        try:
+            return self.gateway.get_user(self.auth0_user_id)
+        except NotFound:
+            return self.not_linked_response(missing=True)
+        except GatewayError as error:
+            if kept_form is None:
+                return self.render_tab(problem=self.upstream_problem(error))
+            problem = self.upstream_problem(error, resubmit=True)
+            return self.render_tab(problem=problem, form=kept_form(self.request.POST))
+

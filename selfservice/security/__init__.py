@@ -1,0 +1,1 @@
+"""The Security tab: MFA factors and the user's authentication methods, enrollment, recovery code."""

@@ -1,0 +1,97 @@
+"""Relative times ("just now", "3 hours ago", "in 2 days") on the Sessions, General and Security tabs.
+
+Each is a ``<time>`` element from the ``relative_time`` filter: machine-readable ``datetime``
+and the exact moment as ``title``, both in the active time zone, the words translated.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import formats, translation
+
+from selfservice.emulator import Emulator
+from tests.conftest import ALICE
+from tests.sessions.test_sessions import iso
+
+SESSIONS = reverse("selfservice:sessions")
+TIME = re.compile(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>')
+
+
+def times(html: str) -> list[str]:
+    """The words of every ``<time>`` (Django puts no-break spaces between numbers and units)."""
+    return [text.replace("\xa0", " ") for _datetime, _title, text in TIME.findall(html)]
+
+
+def add_sessions(tenant: Emulator) -> None:
+    """Alice's only sessions: one active seconds ago that idles out within the minute, one
+    active three hours ago that expires in two days and five hours."""
+    for sid in [s["id"] for s in tenant.tenant.user_sessions(ALICE)]:
+        tenant.tenant.sessions.pop(sid)
+    now = datetime.now(UTC)
+    tenant.add_session(ALICE, {
+        "id": "fresh", "created_at": iso(now - timedelta(days=1)), "last_interacted_at": iso(now - timedelta(seconds=20)),
+        "idle_expires_at": iso(now + timedelta(seconds=40)),
+    })
+    tenant.add_session(ALICE, {
+        "id": "older", "created_at": iso(now - timedelta(days=1)), "last_interacted_at": iso(now - timedelta(hours=3, minutes=-1)),
+        "expires_at": iso(now + timedelta(days=2, hours=5, minutes=30)),
+    })
+
+
+def test_sessions_say_just_now_instead_of_zero_minutes_and_in_for_the_future(
+    logged_in_client: Client, tenant: Emulator
+) -> None:
+    add_sessions(tenant)
+
+    html = logged_in_client.get(SESSIONS).content.decode()
+
+    assert "0 minutes" not in html
+    assert times(html) == ["just now", "in less than a minute", "2 hours, 59 minutes ago", "in 2 days, 5 hours"]
+
+
+def test_the_time_element_is_in_the_active_time_zone_with_the_exact_moment_as_title(
+    logged_in_client: Client, tenant: Emulator, settings: Any
+) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    add_sessions(tenant)
+
+    html = logged_in_client.get(SESSIONS).content.decode()
+
+    stamp, title, _text = TIME.findall(html)[0]
+    moment = datetime.fromisoformat(stamp)
+    assert moment.utcoffset() in (timedelta(hours=-5), timedelta(hours=-4))
+    assert timedelta(seconds=19) < datetime.now(UTC) - moment < timedelta(minutes=1)  # the "fresh" session
+    assert title == formats.date_format(moment, "DATETIME_FORMAT")  # New York's wall clock, not UTC's
+    assert title != formats.date_format(moment.astimezone(UTC), "DATETIME_FORMAT")
+
+
+def test_the_words_are_translated(logged_in_client: Client, tenant: Emulator, settings: Any) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:2], "django.middleware.locale.LocaleMiddleware", *settings.MIDDLEWARE[2:]]
+    add_sessions(tenant)
+
+    with translation.override("en"):  # LocaleMiddleware leaves its language active in this thread
+        html = logged_in_client.get(SESSIONS, headers={"accept-language": "es"}).content.decode()
+
+    assert times(html) == ["ahora mismo", "en menos de un minuto", "hace 2 horas, 59 minutos", "dentro de 2 días, 5 horas"]
+
+
+def test_the_general_tab_shows_the_last_sign_in_relatively(logged_in_client: Client, tenant: Emulator) -> None:
+    tenant.tenant.users[ALICE]["last_login"] = iso(datetime.now(UTC) - timedelta(seconds=5))
+
+    html = logged_in_client.get(reverse("selfservice:general")).content.decode()
+
+    assert times(html) == ["just now"]
+
+
+def test_the_security_tab_shows_when_a_method_was_last_used(logged_in_client: Client, tenant: Emulator) -> None:
+    tenant.tenant.methods[ALICE][0]["last_auth_at"] = iso(datetime.now(UTC) - timedelta(days=3, hours=1, minutes=5))
+
+    html = logged_in_client.get(reverse("selfservice:security")).content.decode()
+
+    assert times(html) == ["3 days, 1 hour ago"]
+    assert "Last used" in html
