@@ -12,9 +12,11 @@ Framework-free (no Django imports) so it runs as its own process, in-process und
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import control, seeds
+from . import control, ratelimit, seeds
 from .app import EmulatorApp
 from .server import ServerThread
 from .tenant import Fault, Tenant
@@ -31,8 +33,15 @@ class Emulator:
     Every method has an HTTP twin under ``/__emulator__/`` (see ``control.py``).
     """
 
-    def __init__(self, seed: str = "empty", public_url: str | None = None, latency_ms: int = 0) -> None:
-        self.tenant = Tenant(public_url=public_url)
+    def __init__(
+        self,
+        seed: str = "empty",
+        public_url: str | None = None,
+        latency_ms: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock``: the monotonic time rate-limit buckets refill by (tests pass a fake one)."""
+        self.tenant = Tenant(public_url=public_url, clock=clock)
         self.tenant.latency_ms = latency_ms
         self.app = EmulatorApp(self.tenant)
         self._server: ServerThread | None = None
@@ -103,8 +112,25 @@ class Emulator:
         self.tenant.faults.clear()
 
     def set_rate_limit(self, per_second: float | None, burst: int | None = None) -> None:
-        """Token bucket over the Management API (``None`` turns it off)."""
+        """One global token bucket over the Management API (``None`` turns all limits off)."""
         self.tenant.set_rate_limit(per_second, burst)
+
+    def set_rate_limit_preset(self, name: str | None) -> None:
+        """An Auth0 plan's buckets: ``"free"``, ``"essentials"`` or ``"enterprise"`` (``None``: off).
+
+        free: global burst 2, 2/s. essentials: users.read 40 + 500/min, users.write 20 + 200/min,
+        other 10 + 150/min. enterprise: global burst 50, 16/s (auth0-facts.md §6.3).
+        """
+        self.tenant.set_rate_limit_preset(name)
+
+    def set_rate_limits(self, buckets: Mapping[str, Mapping[str, float]] | None) -> None:
+        """Buckets by name (``global``, ``users.read``, ``users.write``, ``other``), each
+        ``{"per_second" or "per_minute": N, "burst": N}``; ``None`` or ``{}`` turns limits off."""
+        self.tenant.set_rate_limits(ratelimit.bucket_limits(dict(buckets or {})))
+
+    def rate_limits(self) -> dict[str, Any]:
+        """``{"preset", "buckets": {name: {per_second, burst, tokens, remaining, reset}}}``."""
+        return self.tenant.rate_limit_state()
 
     def set_factors(self, factors: dict[str, bool]) -> None:
         control.set_factors(self.tenant, factors)

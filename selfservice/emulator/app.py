@@ -89,7 +89,7 @@ class EmulatorApp:
         limit_headers: list[tuple[str, str]] = []
         try:
             if route.management:
-                limit_headers = self._rate_limit()
+                limit_headers = self._rate_limit(request)
                 self._authorize(route, request)
             response = route.handler(self.tenant, request, **params)
         except _RateLimited as exc:
@@ -105,15 +105,12 @@ class EmulatorApp:
         response.headers.extend(limit_headers)
         return response
 
-    def _rate_limit(self) -> list[tuple[str, str]]:
-        bucket = self.tenant.rate_limit
-        if bucket is None:
-            return []
-        with self.tenant.lock:
-            allowed, headers = bucket.take()
-        if not allowed:
-            raise _RateLimited(headers)
-        return list(headers.items())
+    def _rate_limit(self, request: Request) -> list[tuple[str, str]]:
+        """Auth0's buckets (global first, then the endpoint's); headers of the deciding bucket."""
+        decision = self.tenant.take_rate_limit(request.method, request.path)
+        if not decision.allowed:
+            raise _RateLimited(decision.message, decision.headers)
+        return list(decision.headers.items())
 
     def _authorize(self, route: Route, request: Request) -> None:
         header = request.headers.get("authorization", "")
@@ -141,8 +138,8 @@ class EmulatorApp:
 
 
 class _RateLimited(ApiError):
-    def __init__(self, headers: dict[str, str]) -> None:
-        super().__init__(429, "Global limit has been reached", "too_many_requests")
+    def __init__(self, message: str, headers: dict[str, str]) -> None:
+        super().__init__(429, message, "too_many_requests")
         self.headers = headers
 
 

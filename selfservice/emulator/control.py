@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import records, seeds
+from . import ratelimit, records, seeds
 from .errors import ApiError
 from .http import Request, Response, empty_response, json_response
 from .tenant import FACTOR_NAMES, Fault, Tenant
@@ -39,12 +39,9 @@ def dispatch(tenant: Tenant, request: Request) -> Response:
         if route == "faults" and method == "GET":
             return json_response([f.as_dict() for f in tenant.faults])
         if route == "rate-limit" and method == "PUT":
-            body = request.json()
-            if body is None:
-                tenant.set_rate_limit(None)
-                return empty_response(204)
-            tenant.set_rate_limit(float(body["per_second"]), int(body.get("burst") or body["per_second"]))
-            return json_response(tenant.rate_limit.as_dict() if tenant.rate_limit else None)
+            return set_rate_limit(tenant, request.json())
+        if route == "rate-limit" and method == "GET":
+            return json_response(tenant.rate_limit_state())
         if route == "requests" and method == "GET":
             return json_response(list(tenant.log))
         if route == "requests" and method == "DELETE":
@@ -73,6 +70,20 @@ def add_fault(tenant: Tenant, body: Any) -> Fault:
         raise ValueError("a fault needs at least a 'path' regex")
     allowed = {"path", "method", "status", "latency_ms", "body", "times", "headers"}
     return tenant.add_fault(**{k: v for k, v in body.items() if k in allowed and v is not None})
+
+
+def set_rate_limit(tenant: Tenant, body: Any) -> Response:
+    """``null`` (off, 204), ``{"per_second", "burst"}`` (one global bucket: answers that bucket),
+    ``{"preset": NAME}`` or ``{"buckets": {...}}`` (answer what ``GET`` answers)."""
+    if body is None:
+        tenant.set_rate_limits(None)
+        return empty_response(204)
+    preset, limits = ratelimit.parse_body(body)
+    tenant.set_rate_limits(limits, preset)
+    if "per_second" in body:
+        bucket = tenant.rate_limit
+        return json_response(bucket.as_dict() if bucket else None)
+    return json_response(tenant.rate_limit_state())
 
 
 def set_factors(tenant: Tenant, body: Any) -> list[dict[str, Any]]:

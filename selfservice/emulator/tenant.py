@@ -6,16 +6,17 @@ empties the tenant but keeps the default clients and the signing key.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import backchannel, records
 from .errors import ApiError, invalid_body
 from .keys import SigningKey, process_key
+from .ratelimit import Clock, Decision, Limit, RateLimits, TokenBucket, legacy_limit, preset_limits
 
 MANAGEMENT_SCOPES = ["read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "update:sessions", "delete:refresh_tokens", "read:guardian_factors", "update:guardian_factors", "read:authentication_methods", "create:authentication_methods", "update:authentication_methods", "delete:authentication_methods", "create:guardian_enrollment_tickets", "read:guardian_enrollments", "delete:guardian_enrollments", "create:user_tickets"]
 
@@ -81,40 +82,13 @@ class Fault:
         }
 
 
-class TokenBucket:
-    """Auth0's limiter: ``burst`` requests at once, refilled at ``per_second``."""
-
-    def __init__(self, per_second: float, burst: int) -> None:
-        self.per_second = float(per_second)
-        self.burst = int(burst)
-        self.tokens = float(burst)
-        self.updated = time.monotonic()
-
-    def take(self) -> tuple[bool, dict[str, str]]:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
-        self.updated = now
-        allowed = self.tokens >= 1
-        if allowed:
-            self.tokens -= 1
-        missing = self.burst - self.tokens
-        seconds_to_full = missing / self.per_second if self.per_second > 0 else 3600
-        headers = {
-            "x-ratelimit-limit": str(self.burst),
-            "x-ratelimit-remaining": str(max(int(self.tokens), 0)),
-            "x-ratelimit-reset": str(math.ceil(time.time() + max(seconds_to_full, 1))),
-        }
-        return allowed, headers
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"per_second": self.per_second, "burst": self.burst}
-
-
 class Tenant:
     """One Auth0 tenant. Methods that change state take ``self.lock``."""
 
-    def __init__(self, key: SigningKey | None = None, public_url: str | None = None) -> None:
+    def __init__(self, key: SigningKey | None = None, public_url: str | None = None,
+                 clock: Clock = time.monotonic) -> None:
         self.lock = threading.RLock()
+        self.clock = clock  # monotonic time for the rate-limit buckets; tests inject a fake one
         self.generation = 0  # bumped by reset(): requests begun before it are not logged after it
         self.key = key or process_key()
         # Where browsers reach the tenant (ticket and avatar URLs); None: the request's origin.
@@ -141,7 +115,7 @@ class Tenant:
             self.session_issuers: dict[str, str] = {}  # session id -> issuer of its ID tokens
             self.backchannel_log: list[dict[str, Any]] = []
             self.faults: list[Fault] = []
-            self.rate_limit: TokenBucket | None = None
+            self.rate_limits = RateLimits(clock=self.clock)
             self.log: list[dict[str, Any]] = []
             self.sessions_enabled = True  # False: a non-Enterprise tenant refusing session endpoints
             # Auth0 documents 10 KB but currently accepts up to ~10x that ("extended allowance").
@@ -278,12 +252,33 @@ class Tenant:
                     return fault
         return None
 
+    @property
+    def rate_limit(self) -> TokenBucket | None:
+        """The global bucket (what ``set_rate_limit`` configures), if there is one."""
+        return self.rate_limits.buckets.get("global")
+
     def set_rate_limit(self, per_second: float | None, burst: int | None = None) -> None:
+        """One global token bucket over the Management API (``None``: no limits at all)."""
+        self.set_rate_limits(None if per_second is None else {"global": legacy_limit(per_second, burst)})
+
+    def set_rate_limits(self, limits: Mapping[str, Limit] | None, preset: str | None = None) -> None:
+        """Replace every bucket (full again) with ``limits``; ``None`` or empty: no limits."""
         with self.lock:
-            if per_second is None:
-                self.rate_limit = None
-            else:
-                self.rate_limit = TokenBucket(per_second, burst if burst is not None else max(int(per_second), 1))
+            self.rate_limits = RateLimits(limits, preset, clock=self.clock)
+
+    def set_rate_limit_preset(self, name: str | None) -> None:
+        """An Auth0 plan's Management API buckets: ``free``, ``essentials`` or ``enterprise``."""
+        self.set_rate_limits(None if name is None else preset_limits(name), name)
+
+    def take_rate_limit(self, method: str, path: str) -> Decision:
+        """Spend this Management call's tokens, or refuse it (then nothing is spent)."""
+        with self.lock:
+            return self.rate_limits.check(method, path)
+
+    def rate_limit_state(self) -> dict[str, Any]:
+        """``{"preset", "buckets": {name: {per_second, burst, tokens, remaining, reset}}}``."""
+        with self.lock:
+            return self.rate_limits.as_dict()
 
     def record(self, method: str, path: str, status: int, query: str = "", generation: int | None = None) -> None:
         with self.lock:

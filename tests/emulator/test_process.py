@@ -25,7 +25,8 @@ def test_importing_the_emulator_and_its_plugin_does_not_import_django() -> None:
 def test_cli_serves_the_demo_tenant_on_the_given_port() -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "selfservice.emulator", "--port", str(port), "--seed", "demo", "--latency-ms", "1"],
+        [sys.executable, "-m", "selfservice.emulator", "--port", str(port), "--seed", "demo", "--latency-ms", "1",
+         "--rate-limit", "enterprise"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -45,6 +46,8 @@ def test_cli_serves_the_demo_tenant_on_the_given_port() -> None:
         }).json()["access_token"]
         alice = httpx.get(f"{base}/api/v2/users/auth0|alice", headers={"Authorization": f"Bearer {token}"})
         assert alice.json()["email"] == "alice@example.com"
+        assert alice.headers["x-ratelimit-limit"] == "50"  # --rate-limit enterprise: global burst 50
+        assert httpx.get(f"{base}/__emulator__/rate-limit").json()["preset"] == "enterprise"
     finally:
         process.terminate()
         process.wait(timeout=10)
