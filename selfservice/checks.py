@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 from django.utils.module_loading import import_string
 
-from selfservice.conf import DEFAULTS, SETTINGS_NAME, get_settings, user_settings
+from selfservice.conf import DEFAULTS, READ_CACHE_KINDS, SETTINGS_NAME, budget_rules, get_settings, user_settings
 from selfservice.core.problems import HTMX_MIDDLEWARE, PROBLEMS
 from selfservice.preferences.checks import check_preferences_settings
 from selfservice.security.checks import check_mfa_factors
@@ -145,6 +145,33 @@ def _check_ratelimit(merged: dict[str, Any]) -> list[CheckMessage]:
     ]
 
 
+def _check_upstream_budget(merged: dict[str, Any]) -> list[CheckMessage]:
+    messages = []
+    try:
+        budget_rules(merged.get("MANAGEMENT_BUDGET"))
+    except ValueError as exc:
+        messages.append(PROBLEMS["bad_budget"](value=merged.get("MANAGEMENT_BUDGET"), error=exc))
+    wait = merged.get("BUDGET_WAIT")
+    if not (isinstance(wait, int | float) and not isinstance(wait, bool) and 0 <= wait <= 30):
+        messages.append(PROBLEMS["bad_budget_wait"](value=wait))
+    ttl = merged.get("READ_CACHE_TTL")
+    if not isinstance(ttl, dict):
+        messages.append(PROBLEMS["bad_read_cache"](key="READ_CACHE_TTL", value=ttl, error="not a dict"))
+    else:
+        for kind, seconds in ttl.items():
+            if kind not in READ_CACHE_KINDS:
+                error = f"unknown kind {kind!r}"
+            elif not (isinstance(seconds, int) and not isinstance(seconds, bool) and seconds >= 0):
+                error = f"{kind}: not a whole number of seconds"
+            else:
+                continue
+            messages.append(PROBLEMS["bad_read_cache"](key="READ_CACHE_TTL", value=ttl, error=error))
+    stale = merged.get("READ_CACHE_STALE_TTL")
+    if not (isinstance(stale, int) and not isinstance(stale, bool) and stale >= 0):
+        messages.append(PROBLEMS["bad_read_cache"](key="READ_CACHE_STALE_TTL", value=stale, error="not a whole number"))
+    return messages
+
+
 def _check_unknown_keys(given: dict[Any, Any]) -> list[CheckMessage]:
     try:
         unknown: Iterable[Any] = get_settings().unknown_keys
@@ -164,6 +191,7 @@ _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_cache,
     _check_dotted_paths,
     _check_ratelimit,
+    _check_upstream_budget,
     check_mfa_factors,
     check_sessions_settings,
     check_preferences_settings,

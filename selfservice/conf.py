@@ -61,7 +61,46 @@ DEFAULTS: dict[str, Any] = {
     # Sessions tab: Auth0 client id -> the name users see under "Applications". The login client
     # (SOCIAL_AUTH_AUTH0_KEY) is "This site" unless named here; unnamed clients show their id.
     "SESSIONS_CLIENT_NAMES": {},
+    # Per-user read cache (in CACHE_ALIAS): seconds a copy is fresh, per kind. Within it a tab
+    # view makes no Auth0 call; a save stores Auth0's answer; "Refresh" reads again.
+    "READ_CACHE_TTL": {"user": 300, "methods": 60, "sessions": 30},
+    # Seconds a copy is kept after that, to show (marked with its age) while Auth0 is busy.
+    "READ_CACHE_STALE_TTL": 3600,
+    # The site's own Management API budget, shared by every worker: None (obey Auth0's headers
+    # only), a plan preset ("free", "essentials", "enterprise") or {bucket: "N/s"|"N/m"|
+    # {"rate": "N/m", "burst": B}} with buckets "global", "users.read", "users.write", "other".
+    "MANAGEMENT_BUDGET": None,
+    # Seconds a read with no cached copy may wait for budget before the tab says "busy".
+    "BUDGET_WAIT": 2.0,
 }
+
+#: Auth0's published Management API limits per plan (auth0-facts.md §6.3), as MANAGEMENT_BUDGET.
+BUDGET_PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "free": {"global": {"rate": "2/s", "burst": 2}},
+    "essentials": {
+        "users.read": {"rate": "500/m", "burst": 40},
+        "users.write": {"rate": "200/m", "burst": 20},
+        "other": {"rate": "150/m", "burst": 10},
+    },
+    "enterprise": {"global": {"rate": "16/s", "burst": 50}},
+}
+BUDGET_BUCKETS = ("global", "users.read", "users.write", "other")
+READ_CACHE_KINDS = ("user", "methods", "sessions")
+_PERIODS = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class BudgetRule:
+    """One bucket of the site's budget: at most ``limit`` calls per ``window`` seconds.
+
+    Built from a rate and Auth0's burst: ``limit`` is half the burst (at least 1) and ``window``
+    is how long the plan takes to earn ``limit`` calls, so two windows back to back never send
+    more than the burst and the sustained rate is the plan's.
+    """
+
+    bucket: str
+    limit: int
+    window: float
 
 
 @dataclass(frozen=True)
@@ -86,6 +125,10 @@ class SelfServiceSettings:
     sessions_page_size: int
     sessions_client_names: dict[str, str]
     preferences_profile_limit: int
+    read_cache_ttl: dict[str, int]
+    read_cache_stale_ttl: int
+    management_budget: tuple[BudgetRule, ...]
+    budget_wait: float
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -123,6 +166,10 @@ def get_settings() -> SelfServiceSettings:
         sessions_page_size=_page_size(merged["SESSIONS_PAGE_SIZE"]),
         sessions_client_names=_names(merged["SESSIONS_CLIENT_NAMES"]),
         preferences_profile_limit=_positive_int(merged["PREFERENCES_PROFILE_LIMIT"], DEFAULTS["PREFERENCES_PROFILE_LIMIT"]),
+        read_cache_ttl=_read_cache_ttl(given.get("READ_CACHE_TTL")),
+        read_cache_stale_ttl=_non_negative_int(merged["READ_CACHE_STALE_TTL"], DEFAULTS["READ_CACHE_STALE_TTL"]),
+        management_budget=_budget_or_none(merged["MANAGEMENT_BUDGET"]),
+        budget_wait=max(_as_float(merged["BUDGET_WAIT"], DEFAULTS["BUDGET_WAIT"]), 0.0),
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
@@ -146,6 +193,62 @@ def _positive_int(value: Any, default: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return default
+
+
+def _non_negative_int(value: Any, default: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return default
+
+
+def _read_cache_ttl(given: Any) -> dict[str, int]:
+    # A site's dict is merged over the defaults; a bad value is reported by selfservice.E019.
+    ttl: dict[str, int] = dict(DEFAULTS["READ_CACHE_TTL"])
+    if isinstance(given, dict):
+        for kind, value in given.items():
+            if kind in ttl:
+                ttl[kind] = _non_negative_int(value, ttl[kind])
+    return ttl
+
+
+def budget_rules(value: Any) -> tuple[BudgetRule, ...]:
+    """``MANAGEMENT_BUDGET`` as rules; raises ValueError for a value selfservice.E017 reports."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        if value not in BUDGET_PRESETS:
+            raise ValueError(f"unknown preset {value!r}; use one of: {', '.join(BUDGET_PRESETS)}")
+        value = BUDGET_PRESETS[value]
+    if not isinstance(value, dict):
+        raise ValueError(f"must be None, a preset name or a dict, not {type(value).__name__}")
+    rules = []
+    for bucket, spec in value.items():
+        if bucket not in BUDGET_BUCKETS:
+            raise ValueError(f"unknown bucket {bucket!r}; use: {', '.join(BUDGET_BUCKETS)}")
+        rate, burst = (spec.get("rate"), spec.get("burst")) if isinstance(spec, dict) else (spec, None)
+        per_second = _per_second(rate)
+        if burst is None:
+            burst = max(2, math.ceil(per_second))
+        if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
+            raise ValueError(f"{bucket}: burst must be a positive whole number, not {burst!r}")
+        limit = max(1, burst // 2)
+        rules.append(BudgetRule(bucket=str(bucket), limit=limit, window=limit / per_second))
+    return tuple(rules)
+
+
+def _per_second(rate: Any) -> float:
+    if isinstance(rate, str) and "/" in rate:
+        count, _, unit = rate.partition("/")
+        if count.strip().isdigit() and int(count) > 0 and unit.strip() in _PERIODS:
+            return int(count) / _PERIODS[unit.strip()]
+    raise ValueError(f'rate must look like "2/s", "500/m" or "1000/h", not {rate!r}')
+
+
+def _budget_or_none(value: Any) -> tuple[BudgetRule, ...]:
+    try:
+        return budget_rules(value)
+    except ValueError:
+        return ()  # reported by selfservice.E017; no local budget until it is fixed
 
 
 def _names(value: Any) -> dict[str, str]:

@@ -61,6 +61,10 @@ def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> N
         "SESSIONS_PAGE_SIZE": 50,
         "SESSIONS_CLIENT_NAMES": {"mobile-app": "Acme for iOS"},
         "PREFERENCES_PROFILE_LIMIT": 4096,
+        "MANAGEMENT_BUDGET": {"global": "2/s", "other": {"rate": "150/m", "burst": 10}},
+        "BUDGET_WAIT": 0,
+        "READ_CACHE_TTL": {"user": 60},
+        "READ_CACHE_STALE_TTL": 0,
     }
     assert check_settings(None) == []
 
@@ -83,6 +87,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E014", {}, {"ADAPTER": "selfservice.adapter.Missing"}, ["selfservice.E014"]),
     ("selfservice.E015", {}, {"RATELIMIT": "10/m"}, ["selfservice.E015"]),
     ("selfservice.E016", {}, {"RATELIMIT": {"profile.update": "ten per minute"}}, ["selfservice.E016"]),
+    ("selfservice.E017", {}, {"MANAGEMENT_BUDGET": "gold"}, ["selfservice.E017"]),
+    ("selfservice.E018", {}, {"BUDGET_WAIT": -1}, ["selfservice.E018"]),
+    ("selfservice.E019", {}, {"READ_CACHE_TTL": {"user": "5 min"}}, ["selfservice.E019"]),
     ("selfservice.E020", {}, {"PREFERENCES_PROFILE_LIMIT": "10 KB"}, ["selfservice.E020"]),
     ("selfservice.E030", {}, {"MFA_FACTORS": "otp"}, ["selfservice.E030"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
@@ -113,6 +120,25 @@ def test_each_check_id_is_reported_alone(
     problem = next(p for p in PROBLEMS.values() if p.id == code)
     assert all(isinstance(m, problem.level) for m in messages)
     assert all(m.hint for m in messages)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"MANAGEMENT_BUDGET": {"users.read": "lots"}},
+        {"MANAGEMENT_BUDGET": {"users": "2/s"}},
+        {"MANAGEMENT_BUDGET": {"global": {"rate": "2/s", "burst": 0}}},
+        {"MANAGEMENT_BUDGET": ["free"]},
+        {"BUDGET_WAIT": "2s"},
+        {"READ_CACHE_TTL": {"profile": 60}},
+        {"READ_CACHE_TTL": ["user"]},
+        {"READ_CACHE_STALE_TTL": None},
+    ],
+)
+def test_every_broken_upstream_budget_setting_is_reported(clean: Any, broken: dict[str, Any]) -> None:
+    clean.SELFSERVICE = {**CLEAN, **broken}
+    found = ids(check_settings(None))
+    assert len(found) == 1 and found[0] in ("selfservice.E017", "selfservice.E018", "selfservice.E019")
 
 
 def test_every_id_in_the_table_has_a_case() -> None:

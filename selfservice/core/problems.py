@@ -113,6 +113,23 @@ PROBLEMS: dict[str, Problem] = {
         'SELFSERVICE["RATELIMIT"][{name!r}] = {value!r} is not a django-ratelimit rate.',
         'Use "count/period" such as "10/m" or "100/5m" (period s, m, h or d), or None to turn this limit off.',
     ),
+    "bad_budget": Problem(
+        "selfservice.E017", Error,
+        'SELFSERVICE["MANAGEMENT_BUDGET"] = {value!r} is not usable: {error}.',
+        'Use None, a preset ("free", "essentials", "enterprise") or e.g. {{"global": "2/s"}} or '
+        '{{"users.read": {{"rate": "500/m", "burst": 40}}}}. See docs/deployment.md.',
+    ),
+    "bad_budget_wait": Problem(
+        "selfservice.E018", Error,
+        'SELFSERVICE["BUDGET_WAIT"] = {value!r} is not a number of seconds from 0 to 30.',
+        "Use a short wait such as 2.0 (the default); 0 answers \"busy\" at once.",
+    ),
+    "bad_read_cache": Problem(
+        "selfservice.E019", Error,
+        'SELFSERVICE["{key}"] = {value!r} is not usable: {error}.',
+        'READ_CACHE_TTL is a dict of kind ("user", "methods", "sessions") -> seconds (0 turns that '
+        "kind's cache off); READ_CACHE_STALE_TTL is a whole number of seconds.",
+    ),
     "bad_profile_limit": Problem(
         "selfservice.E020", Error,
         'SELFSERVICE["PREFERENCES_PROFILE_LIMIT"] = {value!r} is not a positive whole number of bytes.',

@@ -11,6 +11,7 @@ import logging
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -27,6 +29,7 @@ from django.views.generic import TemplateView
 from selfservice.core import ratelimits
 from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
 from selfservice.core.http import client_aware_login_redirect, wants_partial
+from selfservice.core.read_cache import ReadCache
 from selfservice.gateway import GatewayError, NotFound, UpstreamMisconfigured, UpstreamRateLimited, get_gateway
 
 if TYPE_CHECKING:
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 
     from django.utils.functional import Promise
 
-    from selfservice.gateway import Gateway, UserProfile
+    from selfservice.gateway import UserProfile
 
 logger = logging.getLogger("selfservice")
 
@@ -137,9 +140,13 @@ class AccountMixin(LoginRequiredMixin):
         return response
 
     @cached_property
-    def gateway(self) -> Gateway:
-        """The request's gateway: one instance, so a profile is fetched at most once."""
-        return get_gateway()
+    def gateway(self) -> ReadCache:
+        """The request's gateway, reading through the shared per-user cache.
+
+        ``?refresh=1`` on a GET (the tab's Refresh control) reads Auth0 again, budget permitting.
+        """
+        refresh = self.request.method == "GET" and self.request.GET.get("refresh") == "1"
+        return ReadCache(get_gateway(), self.auth0_user_id, refresh=refresh)
 
     @cached_property
     def adapter(self) -> DefaultAdapter:
@@ -151,6 +158,22 @@ class AccountMixin(LoginRequiredMixin):
             "active_tab": self.tab,
             "tab_title": self.title,
             "messages": get_messages(self.request),
+            **self.freshness_context(),
+        }
+
+    def freshness_context(self) -> dict[str, Any]:
+        """How old the data shown is, for ``includes/freshness.html`` (the Refresh control)."""
+        cache = self.__dict__.get("gateway")  # only a gateway this request used has read anything
+        if not isinstance(cache, ReadCache) or not cache.served:
+            return {}
+        query = self.request.GET.copy()
+        query["refresh"] = "1"
+        oldest = max(served.age for served in cache.served.values())
+        return {
+            "data_age": oldest,
+            "data_as_of": timezone.now() - timedelta(seconds=oldest),
+            "data_stale_age": cache.stale_age,
+            "refresh_url": f"{self.tab_url()}?{query.urlencode()}",
         }
 
     def not_linked_response(self, *, missing: bool = False) -> TemplateResponse:

@@ -115,6 +115,7 @@ def _shape(settings: SelfServiceSettings) -> tuple[Hashable, ...]:
         settings.cache_alias,
         settings.cache_key_prefix,
         settings.token_refresh_margin,
+        settings.management_budget,
     )
 
 

@@ -15,10 +15,14 @@ Both may be set: the rewrite then wraps the given transport.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from django.utils.module_loading import import_string
+
+from . import budget
 
 if TYPE_CHECKING:
     from selfservice.conf import SelfServiceSettings
@@ -67,8 +71,15 @@ def resolve_transport(value: Any) -> httpx.BaseTransport | None:
 
 
 def build_http_client(settings: SelfServiceSettings) -> httpx.Client:
-    """The client every Auth0 call goes through (thread-safe; built once per process and shape)."""
+    """The client every Auth0 call goes through (thread-safe; built once per process and shape).
+
+    Its hooks keep every Management call within the tenant's limits (:mod:`.budget`).
+    """
     transport = resolve_transport(settings.auth0_transport)
     if settings.auth0_base_url:
         transport = RewriteOriginTransport(settings.auth0_base_url, inner=transport)
-    return httpx.Client(timeout=settings.timeout, transport=transport, follow_redirects=False)
+    hooks: dict[str, list[Callable[[Any], None]]] = {
+        "request": [functools.partial(budget.before_request, settings)],
+        "response": [functools.partial(budget.after_response, settings)],
+    }
+    return httpx.Client(timeout=settings.timeout, transport=transport, follow_redirects=False, event_hooks=hooks)

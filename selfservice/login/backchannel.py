@@ -18,8 +18,10 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from selfservice.core import audit
+from selfservice.core.read_cache import forget_user
 from selfservice.login.logout_tokens import LogoutTokenError, SigningKeysUnavailable, validate
 from selfservice.login.session_map import end_local_sessions
+from selfservice.models import Auth0Session
 
 __all__ = ["BackchannelLogoutView"]
 
@@ -44,7 +46,9 @@ class BackchannelLogoutView(View):
         except LogoutTokenError as exc:
             logger.warning("Back-channel logout token refused: %s", exc)
             return self.error("invalid_request", str(exc))
+        owner = claims.sub or Auth0Session.objects.filter(sid=claims.sid or "").values_list("auth0_user_id", flat=True).first()
         ended = end_local_sessions(sid=claims.sid, sub=claims.sub)
+        forget_user(owner or "")  # that user's cached copies (their session listing changed)
         audit.record(
             request, action="session.backchannel_logout", target=claims.sid or "",
             details={"sub": claims.sub or "", "ended": ended, "jti": claims.jti or ""},

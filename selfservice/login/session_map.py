@@ -32,6 +32,8 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
 
+from selfservice.core.adapter import get_adapter, resolve_auth0_user_id
+from selfservice.core.read_cache import forget_user
 from selfservice.login.pipeline import AUTH_TIME_KEY, REQUEST_ATTRIBUTE, SID_KEY
 from selfservice.models import Auth0Session
 
@@ -66,9 +68,9 @@ def remember_auth0_session(sender: Any, request: HttpRequest | None, user: Any, 
     key = session.session_key
     if not key:
         return  # cookie-based sessions have no server-side key (selfservice.W040)
-    from selfservice.core.adapter import get_adapter
-
     sub = claims.get("sub") or get_adapter().get_auth0_user_id(request) or ""
+    # A new Auth0 session exists and the profile changed (last login): cached copies are old.
+    forget_user(str(sub))
     Auth0Session.objects.filter(session_key=key).delete()
     Auth0Session.objects.create(sid=str(sid), session_key=key, user=user, auth0_user_id=str(sub))
     prune_stale_auth0_sessions()
@@ -100,7 +102,9 @@ def prune_stale_auth0_sessions(now: datetime | None = None) -> int:
 
 
 def forget_auth0_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """``user_logged_out``: the Django session ends, so does its mapping."""
+    """``user_logged_out``: the Django session ends, so do its mapping and the cached copies."""
+    if request is not None and getattr(request, "user", None) is not None:
+        forget_user(resolve_auth0_user_id(request) or "")
     key = getattr(getattr(request, "session", None), "session_key", None)
     if key:
         Auth0Session.objects.filter(session_key=key).delete()

@@ -24,14 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
 from selfservice.gateway import GatewayError, UpstreamMisconfigured
-from selfservice.gateway.base import read_session_pages
 from selfservice.sessions.devices import Device, describe
 
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
     from django.utils.functional import Promise
 
-    from selfservice.gateway import Gateway, Session
+    from selfservice.core.read_cache import ReadCache
+    from selfservice.gateway import Session
 
 __all__ = [
     "MAX_PAGES",
@@ -112,13 +112,14 @@ class SessionRow:
     authentication: tuple[str, ...]
 
 
-def fetch_sessions(gateway: Gateway, user_id: str, current_sid: str | None, hidden: Iterable[str] = ()) -> SessionList:
-    """Read every session of ``user_id`` (at most :data:`MAX_PAGES` calls) and order them.
+def fetch_sessions(gateway: ReadCache, user_id: str, current_sid: str | None, hidden: Iterable[str] = ()) -> SessionList:
+    """Every session of ``user_id`` (one cached listing: at most :data:`MAX_PAGES` calls), ordered.
 
     Raises what :meth:`Gateway.list_sessions` raises (:class:`NotFound`, the upstream errors).
     ``hidden`` ids (sessions just revoked, see :func:`remember_revoked`) are left out.
     """
-    found, complete = read_session_pages(gateway, user_id, max_pages=MAX_PAGES, take=PAGE_TAKE)
+    listing = gateway.session_listing(user_id, max_pages=MAX_PAGES, take=PAGE_TAKE)
+    found, complete = listing.sessions, listing.complete
     skip = set(hidden)
     now = datetime.now(UTC)
     unique = {

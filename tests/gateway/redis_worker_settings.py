@@ -5,6 +5,7 @@ Everything that differs per run comes from the environment, set by test_multipro
 
 from __future__ import annotations
 
+import json
 import os
 
 from tests.settings import *  # noqa: F403
@@ -24,4 +25,7 @@ SELFSERVICE = {
     # A prefix per test run: runs never see each other's tokens, and cleanup is one pattern.
     "CACHE_KEY_PREFIX": os.environ.get("WORKER_CACHE_KEY_PREFIX", "selfservice-worker"),
     "TIMEOUT": 5.0,
+    # A shared Management API budget (JSON), or none; refused calls never wait here.
+    "MANAGEMENT_BUDGET": json.loads(os.environ.get("WORKER_BUDGET") or "null"),
+    "BUDGET_WAIT": 0,
 }

@@ -66,14 +66,19 @@ def test_enrollment_tickets_point_at_the_tenant_over_the_socket(socket_emulator:
 
 
 def test_errors_map_the_same_over_the_socket(socket_emulator: Any, alice: Any) -> None:
+    with pytest.raises(NotFound):
+        get_gateway().get_user("auth0|nobody")
     socket_emulator.add_fault(USER_PATH, status=429, headers={"Retry-After": "3"}, times=1)
 
     with pytest.raises(UpstreamRateLimited) as caught:
         get_gateway().get_user(ALICE)
-    with pytest.raises(NotFound):
-        get_gateway().get_user("auth0|nobody")
-
     assert caught.value.retry_after == 3
+    assert socket_emulator.count("GET", USER_PATH) == 1
+
+    # Until then no worker sends that bucket anything: refused here, with the wait left.
+    with pytest.raises(UpstreamRateLimited) as again:
+        get_gateway().get_user(ALICE)
+    assert 1 <= again.value.retry_after <= 3
     assert socket_emulator.count("GET", USER_PATH) == 1
 
 

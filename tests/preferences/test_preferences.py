@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from selfservice.core.read_cache import forget_user
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, PreferenceSchema
 from selfservice.signals import preferences_updated
@@ -266,7 +267,7 @@ def test_an_htmx_answer_to_a_save_scrolls_to_the_news_at_the_top_unless_a_field_
 
     saved = dana.post(URL, {**data, "handle": "alice"}, headers=HTMX)
     unchanged = dana.post(URL, form_data(dana.get(URL)), headers=HTMX)
-    tenant.add_fault(DANA_PATH, method="GET", status=503, times=1)
+    tenant.add_fault(DANA_PATH, method="PATCH", status=503, times=1)
     unavailable = dana.post(URL, {**data, "handle": "bob"}, headers=HTMX)
     invalid = dana.post(URL, {**data, "items_per_page": "27"}, headers=HTMX)
     plain = dana.post(URL, {**data, "handle": "carl"})
@@ -377,7 +378,8 @@ def test_an_htmx_save_returns_the_fresh_partial_without_a_second_read(dana: Clie
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert "Your preferences have been saved." in html and 'name="handle" value="alice"' in html
-    assert tenant.count("GET", DANA_PATH) == 1 and tenant.count("PATCH", DANA_PATH) == 1
+    # The form's values came from the cached read of the GET; Auth0's answer is the new copy.
+    assert tenant.count("GET", DANA_PATH) == 0 and tenant.count("PATCH", DANA_PATH) == 1
 
 
 # -- size ---------------------------------------------------------------------------------------
@@ -490,6 +492,7 @@ def test_an_upstream_failure_on_save_keeps_the_input_and_offers_to_try_again(dan
 
 def test_auth0_unavailable_before_the_save_keeps_the_input(dana: Client, tenant: Emulator) -> None:
     data = {**form_data(dana.get(URL)), "handle": "alice"}
+    forget_user(DANA)  # no copy to compare with: the save must read first, and that read fails
     tenant.add_fault(DANA_PATH, method="GET", status=503, times=1)
 
     response = dana.post(URL, data)
@@ -508,7 +511,8 @@ def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tena
     assert response.status_code == 403
     assert "Your Auth0 account was not found" in response.content.decode()
     assert response["HX-Redirect"] == URL  # htmx does not swap a 403: the tab's GET says it
-    assert tenant.count("PATCH") == 0
+    # The save went out from the cached copy (no read first); Auth0 refused it with 404.
+    assert tenant.count("PATCH") == 1 and DANA not in tenant.tenant.users
 
 
 def test_too_many_saves_are_refused_with_429_before_any_upstream_call(dana: Client, tenant: Emulator, settings: Any) -> None:
@@ -640,5 +644,5 @@ def test_queries_per_request_one_for_the_schema_beyond_login(dana: Client, tenan
     with django_assert_num_queries(5):  # + the audit row
         dana.post(URL, data)
     assert [(r["method"], r["path"]) for r in tenant.requests() if r["path"].startswith("/api/v2/")] == [
-        ("GET", "/api/v2/users/auth0|dana"), ("GET", "/api/v2/users/auth0|dana"), ("PATCH", "/api/v2/users/auth0|dana"),
+        ("GET", "/api/v2/users/auth0|dana"), ("PATCH", "/api/v2/users/auth0|dana"),
     ]

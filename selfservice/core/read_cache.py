@@ -1,0 +1,320 @@
+"""The per-user read cache in front of the gateway: what keeps the tabs up when Auth0 is busy.
+
+A tab view makes no Auth0 call while its data is fresh, and shows the last copy, marked with its
+age, when a new read cannot be made (budget spent, 429, 5xx, timeout). Everything lives in
+Django's cache (``CACHE_ALIAS``), so every worker and host shares it:
+
+- kinds: ``user`` (General and Preferences share it), ``methods`` (Security), ``sessions`` (all
+  pages of the listing, paged locally) and the tenant's ``factors``; fresh for
+  ``READ_CACHE_TTL[kind]`` seconds, then kept for ``READ_CACHE_STALE_TTL`` more as a fallback;
+- writes go through and store Auth0's answer (a PATCH returns the user: a save needs no read),
+  and every mutation updates or drops exactly the kinds it changed;
+- concurrent misses for one user and kind make one call: a short lock in the cache, the others
+  wait for its answer (or show their stale copy at once);
+- keys hold a hash of the Auth0 user id and each entry names its owner, checked on every read,
+  so a copy is never shown to anyone else; :func:`forget_user` drops a user's copies (logout,
+  back-channel logout, account deletion).
+
+:class:`ReadCache` implements the gateway contract, so views keep calling gateway methods; they
+learn where data came from only through :attr:`ReadCache.stale_age`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.cache import caches
+
+from selfservice.conf import SelfServiceSettings, get_settings
+from selfservice.gateway import (
+    AuthenticationMethod,
+    EnrollmentTicket,
+    Factor,
+    Gateway,
+    Identity,
+    NotFound,
+    Session,
+    SessionPage,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    UserProfile,
+    VerificationJob,
+)
+from selfservice.gateway.base import read_session_pages
+from selfservice.gateway.budget import waiting
+
+__all__ = ["USER_KINDS", "Freshness", "ReadCache", "SessionListing", "forget_user"]
+
+T = TypeVar("T")
+USER_KINDS = ("user", "methods", "sessions")
+#: After an enrollment ticket the user finishes at Auth0: methods are read again meanwhile.
+ENROLLMENT_WINDOW = 600
+POLL_INTERVAL = 0.02
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How one kind was served: ``age`` seconds since Auth0 answered; ``stale`` past its TTL."""
+
+    kind: str
+    age: int
+    stale: bool
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """Every session of the user as one read gave them, and whether that was all of them."""
+
+    sessions: tuple[Session, ...]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    at: float
+    owner: str
+    value: Any
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:40]
+
+
+def _key(settings: SelfServiceSettings, kind: str, owner: str) -> str:
+    return f"{settings.cache_key_prefix}:read:{kind}:{_digest(owner)}"
+
+
+def forget_user(user_id: str, kinds: tuple[str, ...] = USER_KINDS, settings: SelfServiceSettings | None = None) -> None:
+    """Drop a user's cached copies (logout, back-channel logout, account deletion)."""
+    settings = settings or get_settings()
+    if user_id:
+        caches[settings.cache_alias].delete_many([_key(settings, kind, user_id) for kind in kinds])
+
+
+class ReadCache:
+    """A :class:`~selfservice.gateway.Gateway` that reads through the shared per-user cache.
+
+    One per request, for the signed-in user ``owner``. ``refresh=True`` (the tab's Refresh
+    control) reads again although the copy is fresh, budget permitting.
+    """
+
+    def __init__(self, inner: Gateway, owner: str, *, refresh: bool = False) -> None:
+        self.inner = inner
+        self.owner = owner
+        self.refresh = refresh
+        self.settings = get_settings()
+        self.cache = caches[self.settings.cache_alias]
+        self.served: dict[str, Freshness] = {}
+        self._read_here: dict[str, Any] = {}
+
+    @property
+    def stale_age(self) -> int | None:
+        """Seconds since Auth0 answered for the oldest copy shown past its TTL; None: all fresh."""
+        ages = [served.age for served in self.served.values() if served.stale]
+        return max(ages) if ages else None
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get_user(self, user_id: str) -> UserProfile:
+        result: UserProfile = self._read("user", user_id, lambda: self.inner.get_user(user_id))
+        return result
+
+    def list_authentication_methods(self, user_id: str) -> tuple[AuthenticationMethod, ...]:
+        result: tuple[AuthenticationMethod, ...] = self._read(
+            "methods", user_id, lambda: self.inner.list_authentication_methods(user_id)
+        )
+        return result
+
+    def session_listing(self, user_id: str, *, max_pages: int, take: int = 50) -> SessionListing:
+        """Every page of the user's sessions, read once and kept as one copy."""
+
+        def read() -> SessionListing:
+            sessions, complete = read_session_pages(self.inner, user_id, max_pages=max_pages, take=take)
+            return SessionListing(sessions, complete)
+
+        result: SessionListing = self._read("sessions", user_id, read)
+        return result
+
+    def all_sessions(self, user_id: str) -> tuple[Session, ...]:
+        return self.session_listing(user_id, max_pages=200).sessions
+
+    def cached_session(self, user_id: str, session_id: str) -> Session | None:
+        """The session from the user's cached listing, any age, without calling Auth0.
+
+        Session ids are never reused, so one in this user's own listing is theirs.
+        """
+        entry = self._entry("sessions", user_id)
+        if entry is None:
+            return None
+        return next((s for s in entry.value.sessions if s.id == session_id), None)
+
+    def list_factors(self) -> tuple[Factor, ...]:
+        # Tenant-wide: the inner gateway caches it for FACTORS_CACHE_TTL; this keeps a fallback.
+        key = f"{self.settings.cache_key_prefix}:read:factors"
+        kept = self.cache.get(key)
+        kept = kept if isinstance(kept, _Entry) else None
+        try:
+            with waiting(0 if kept is not None else self.settings.budget_wait):
+                factors = self.inner.list_factors()
+        except (UpstreamUnavailable, UpstreamRateLimited):
+            if kept is None:
+                raise
+            self._mark("factors", kept, stale=True)
+            result: tuple[Factor, ...] = kept.value
+            return result
+        self.cache.set(key, _Entry(time.time(), "", factors), timeout=self._stale_ttl(86400))
+        return factors
+
+    # -- calls that are not cached ----------------------------------------------------------------
+
+    def list_sessions(self, user_id: str, cursor: str | None = None, take: int = 50) -> SessionPage:
+        return self.inner.list_sessions(user_id, cursor, take)
+
+    def get_session(self, session_id: str) -> Session:
+        return self.inner.get_session(session_id)
+
+    def get_authentication_method(self, user_id: str, method_id: str) -> AuthenticationMethod:
+        return self.inner.get_authentication_method(user_id, method_id)
+
+    def create_password_change_ticket(
+        self, user_id: str, result_url: str | None = None, client_id: str | None = None
+    ) -> str:
+        return self.inner.create_password_change_ticket(user_id, result_url, client_id)
+
+    def send_verification_email(self, user_id: str, client_id: str | None = None) -> VerificationJob:
+        return self.inner.send_verification_email(user_id, client_id)
+
+    def invalidate_remember_browser(self, user_id: str) -> None:
+        self.inner.invalidate_remember_browser(user_id)
+
+    # -- writes: Auth0's answer is stored, or what changed is dropped -----------------------------
+
+    def update_user(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
+        return self._store("user", user_id, self.inner.update_user(user_id, changes))
+
+    def update_metadata(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
+        return self._store("user", user_id, self.inner.update_metadata(user_id, changes))
+
+    def delete_user(self, user_id: str) -> None:
+        self.inner.delete_user(user_id)
+        forget_user(user_id, settings=self.settings)
+
+    def unlink_identity(self, user_id: str, provider: str, secondary_user_id: str) -> tuple[Identity, ...]:
+        identities = self.inner.unlink_identity(user_id, provider, secondary_user_id)
+        forget_user(user_id, ("user",), self.settings)
+        return identities
+
+    def delete_authentication_method(self, user_id: str, method_id: str) -> None:
+        self.inner.delete_authentication_method(user_id, method_id)
+        # Auth0 may remove linked methods too (a phone's voice twin): read the list again.
+        forget_user(user_id, ("methods", "user"), self.settings)
+
+    def create_enrollment_ticket(self, user_id: str, factor: str) -> EnrollmentTicket:
+        ticket = self.inner.create_enrollment_ticket(user_id, factor)
+        # The user enrolls at Auth0 (a popup or another page): until they are back, a copy of
+        # the methods would hide the new one, so they are read again for a while.
+        self.cache.set(self._pending_key(user_id), 1, timeout=ENROLLMENT_WINDOW)
+        forget_user(user_id, ("methods", "user"), self.settings)
+        return ticket
+
+    def regenerate_recovery_code(self, user_id: str) -> str:
+        code = self.inner.regenerate_recovery_code(user_id)
+        forget_user(user_id, ("methods", "user"), self.settings)
+        return code
+
+    def revoke_session(self, session_id: str) -> None:
+        self.inner.revoke_session(session_id)
+        self._drop_sessions(self.owner, keep=lambda session: session.id != session_id)
+
+    def delete_user_sessions(self, user_id: str) -> None:
+        self.inner.delete_user_sessions(user_id)
+        self._drop_sessions(user_id, keep=lambda session: False)
+
+    # -- the cache ----------------------------------------------------------------------------------
+
+    def _read(self, kind: str, user_id: str, fetch: Callable[[], T]) -> T:
+        if kind in self._read_here and self._read_here[kind][0] == user_id:
+            kept: T = self._read_here[kind][1]
+            return kept
+        entry = self._entry(kind, user_id)
+        if entry is not None and not self.refresh and time.time() - entry.at < self._fresh_ttl(kind, user_id):
+            return self._serve(kind, user_id, entry, stale=False, as_type=fetch)
+        lock = f"{_key(self.settings, kind, user_id)}:lock"
+        patience = self.settings.budget_wait + self.settings.timeout + 1
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            if self.cache.add(lock, 1, timeout=math.ceil(patience) + 1):
+                try:
+                    return self._fetch(kind, user_id, fetch, entry)
+                finally:
+                    self.cache.delete(lock)
+            if entry is not None:
+                return self._serve(kind, user_id, entry, stale=True, as_type=fetch)  # another worker reads
+            time.sleep(POLL_INTERVAL)
+            newer = self._entry(kind, user_id)
+            if newer is not None:
+                return self._serve(kind, user_id, newer, stale=False, as_type=fetch)
+        return self._fetch(kind, user_id, fetch, entry)  # the other reader never answered
+
+    def _fetch(self, kind: str, user_id: str, fetch: Callable[[], T], entry: _Entry | None) -> T:
+        try:
+            # With nothing to show instead, a read may wait briefly for budget.
+            with waiting(0 if entry is not None else self.settings.budget_wait):
+                value = fetch()
+        except NotFound:
+            forget_user(user_id, (kind,), self.settings)
+            raise
+        except (UpstreamUnavailable, UpstreamRateLimited):
+            if entry is None:
+                raise
+            return self._serve(kind, user_id, entry, stale=True, as_type=fetch)
+        return self._store(kind, user_id, value)
+
+    def _store(self, kind: str, user_id: str, value: T) -> T:
+        entry = _Entry(time.time(), user_id, value)
+        self.cache.set(_key(self.settings, kind, user_id), entry, timeout=self._stale_ttl(self._fresh_ttl(kind, user_id)))
+        self._mark(kind, entry, stale=False)
+        return self._keep(kind, user_id, value)
+
+    def _serve(self, kind: str, user_id: str, entry: _Entry, *, stale: bool, as_type: Callable[[], T]) -> T:
+        """A cached copy, recorded as served (``as_type`` only names the type the fetch returns)."""
+        value: T = self._mark(kind, entry, stale=stale)
+        return self._keep(kind, user_id, value)
+
+    def _keep(self, kind: str, user_id: str, value: T) -> T:
+        self._read_here[kind] = (user_id, value)
+        return value
+
+    def _entry(self, kind: str, user_id: str) -> _Entry | None:
+        entry = self.cache.get(_key(self.settings, kind, user_id))
+        # The owner check: a hash collision or a tampered cache never shows another user's data.
+        return entry if isinstance(entry, _Entry) and entry.owner == user_id else None
+
+    def _mark(self, kind: str, entry: _Entry, *, stale: bool) -> Any:
+        self.served[kind] = Freshness(kind, max(int(time.time() - entry.at), 0), stale)
+        return entry.value
+
+    def _fresh_ttl(self, kind: str, user_id: str) -> int:
+        if kind == "methods" and self.cache.get(self._pending_key(user_id)):
+            return 0
+        return self.settings.read_cache_ttl.get(kind, 0)
+
+    def _stale_ttl(self, fresh: int) -> int:
+        return max(fresh + self.settings.read_cache_stale_ttl, 1)
+
+    def _pending_key(self, user_id: str) -> str:
+        return f"{_key(self.settings, 'methods', user_id)}:enrolling"
+
+    def _drop_sessions(self, user_id: str, keep: Callable[[Session], bool]) -> None:
+        self._read_here.pop("sessions", None)
+        entry = self._entry("sessions", user_id)
+        if entry is None:
+            return
+        listing = SessionListing(tuple(s for s in entry.value.sessions if keep(s)), entry.value.complete)
+        kept = _Entry(entry.at, user_id, listing)  # its age stays: only what we know changed did
+        self.cache.set(_key(self.settings, "sessions", user_id), kept, timeout=self._stale_ttl(0))
