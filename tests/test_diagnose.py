@@ -50,3 +50,11 @@ def test_missing_scopes_are_named(tenant: Emulator) -> None:
     output = out.getvalue()
     assert "scopes: missing read:sessions, delete:refresh_tokens" in output
     assert "session endpoints: FAILED" in output and "not available on this plan" not in output
+
+
+def test_the_budget_line_names_the_rules_and_what_every_worker_spent(tenant: Emulator, settings: Any) -> None:
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "MANAGEMENT_BUDGET": "free"}
+    output = diagnose()
+    # Free: 2/s with a burst of 2, spent as one call per half second; the diagnosis itself
+    # read the factors and probed the session endpoints ("other" bucket, refused by none).
+    assert "Management API budget: global 1/0.5s; other: 2 sent, 0 held back, 0 answered 429" in output

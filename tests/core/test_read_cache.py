@@ -161,7 +161,7 @@ def test_a_failed_read_shows_the_copy_with_its_age(
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-selfservice-stale="' in html and "alice@example.com" in html
-    assert "the account service is busy right now" in html and "?refresh=1" in html
+    assert "The account service is busy right now" in html and "?refresh=1" in html
 
 
 def test_a_timed_out_read_shows_the_copy(logged_in_client: Client, socket_tenant: Emulator, settings: Any) -> None:

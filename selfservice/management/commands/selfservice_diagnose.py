@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import NoReverseMatch, reverse
 
 from selfservice.conf import get_settings
-from selfservice.gateway import GatewayError, NotFound, get_gateway
+from selfservice.gateway import GatewayError, NotFound, budget, get_gateway
 from selfservice.login.logout_tokens import expected_audience, expected_issuer
 from selfservice.sessions.listing import is_plan_restriction
 
@@ -47,9 +47,11 @@ class Command(BaseCommand):
         token = self.check_token()
         if token is not None:
             self.check_scopes(token)
-        self.check_factors()
-        self.check_sessions()
+        with budget.waiting(10):  # a command may wait for the site's own budget; a page may not
+            self.check_factors()
+            self.check_sessions()
         self.backchannel_hint()
+        self.budget_report()
         if self.problems:
             raise CommandError(f"{self.problems} problem(s) found.")
         self.stdout.write(self.style.SUCCESS("Everything the account pages need answered."))
@@ -112,6 +114,17 @@ class Command(BaseCommand):
                 self.line("session endpoints", f"FAILED ({error.message})", ok=False)
         else:
             self.line("session endpoints", "available")
+
+    def budget_report(self) -> None:
+        """What the shared cache says about Management API use (all workers, all hosts)."""
+        settings = get_settings()
+        rules = ", ".join(f"{r.bucket} {r.limit}/{r.window:g}s" for r in settings.management_budget) or "none"
+        used = budget.counters(settings)
+        spent = "; ".join(
+            f"{bucket}: {c['calls']} sent, {c['refused']} held back, {c['upstream_429']} answered 429"
+            for bucket, c in used.items() if any(c.values())
+        ) or "no calls counted since the cache was cleared"
+        self.line("Management API budget", f"{rules}; {spent}", ok=True)
 
     def backchannel_hint(self) -> None:
         try:
