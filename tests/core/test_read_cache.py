@@ -96,7 +96,7 @@ def test_a_warm_save_on_general_is_one_write_and_no_read(logged_in_client: Clien
     assert calls(tenant) == [("PATCH", f"/api/v2/users/{ALICE}")]
 
 
-def test_a_warm_save_on_preferences_is_one_write_and_no_read(dana: Client, tenant: Emulator) -> None:
+def test_a_warm_save_on_preferences_is_one_write_and_no_read(dana: Client, tenant: Emulator) -> None:  # noqa: F811
     data = {**form_data(dana.get(url("preferences"))), "handle": "alice"}
     tenant.clear_requests()
 
