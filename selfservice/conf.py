@@ -38,7 +38,14 @@ DEFAULTS: dict[str, Any] = {
     # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off).
     # A site's dict is merged over this one. Counters live in django-ratelimit's cache
     # (RATELIMIT_USE_CACHE), which must be shared by all workers in production.
-    "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m"},
+    "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m",
+                  # Every account page request, per signed-in user and per client IP: reads are
+                  # generous (tab switches, paging), writes (any POST) tighter.
+                  "read.user": "120/m", "read.ip": "600/m", "write.user": "30/m", "write.ip": "60/m"},
+    # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no
+    # header and takes the client IP from REMOTE_ADDR; 1 takes the last address the one proxy
+    # added, and so on. Never more than the proxies you run: clients can write the header too.
+    "TRUSTED_PROXIES": 0,
     # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
     "TIMEOUT": 5.0,
     # Django cache alias holding the Management token and tenant-wide data (shared by workers).
@@ -129,6 +136,7 @@ class SelfServiceSettings:
     read_cache_stale_ttl: int
     management_budget: tuple[BudgetRule, ...]
     budget_wait: float
+    trusted_proxies: int
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -170,6 +178,7 @@ def get_settings() -> SelfServiceSettings:
         read_cache_stale_ttl=_non_negative_int(merged["READ_CACHE_STALE_TTL"], DEFAULTS["READ_CACHE_STALE_TTL"]),
         management_budget=_budget_or_none(merged["MANAGEMENT_BUDGET"]),
         budget_wait=max(_as_float(merged["BUDGET_WAIT"], DEFAULTS["BUDGET_WAIT"]), 0.0),
+        trusted_proxies=_non_negative_int(merged["TRUSTED_PROXIES"], 0),
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from selfservice.conf import get_settings
 
-__all__ = ["GROUP_PREFIX", "is_limited", "limit", "rate_for", "retry_after"]
+__all__ = ["GROUP_PREFIX", "client_ip", "is_limited", "limit", "rate_for", "request_limit", "retry_after"]
 
 GROUP_PREFIX = "selfservice."
 
@@ -62,3 +63,43 @@ def retry_after(request: HttpRequest, name: str) -> int | None:
     if not usage or usage.get("time_left", -1) < 0:
         return None
     return max(int(usage["time_left"]), 1)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, or the proxy-added one (``TRUSTED_PROXIES``).
+
+    With ``TRUSTED_PROXIES = n`` the n-th address from the right of ``X-Forwarded-For`` is the
+    client as the outermost trusted proxy saw it; anything left of it was written by the client
+    and is ignored. A missing or short header falls back to ``REMOTE_ADDR``.
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    hops = get_settings().trusted_proxies
+    if hops <= 0:
+        return remote
+    chain = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR") or "").split(",") if part.strip()]
+    return chain[-hops] if len(chain) >= hops else remote
+
+
+def _ip_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def request_limit(request: HttpRequest) -> tuple[str, int | None] | None:
+    """Count this account-page request per user and per IP; the limit it is over, if any.
+
+    Reads (GET, HEAD) count against ``read.user`` / ``read.ip``, everything else against
+    ``write.user`` / ``write.ip``. Returns ``(name, seconds to wait)`` for the first limit the
+    request exceeds, else None. Every counter is incremented, so a refused request still counts.
+    """
+    kind = "read" if request.method in ("GET", "HEAD") else "write"
+    over: tuple[str, int | None] | None = None
+    for scope, key in (("user", "user"), ("ip", _ip_key)):
+        name = f"{kind}.{scope}"
+        if rate_for(name) is None:
+            continue
+        group = GROUP_PREFIX + name
+        if is_ratelimited(request, group=group, key=key, rate=_rate, method=ALL, increment=True) and over is None:
+            usage = get_usage(request, group=group, key=key, rate=_rate, method=ALL, increment=False)
+            wait = int(usage["time_left"]) if usage and usage.get("time_left", -1) >= 0 else None
+            over = (name, max(wait, 1) if wait is not None else None)
+    return over

@@ -88,8 +88,8 @@ class HtmxPartialMixin:
 class UpstreamProblem:
     """Why a tab could not finish, for ``includes/upstream_error.html``.
 
-    ``kind`` is ``"rate_limited"`` (Auth0 said 429), ``"throttled"`` (our own per-user limit)
-    or ``"unavailable"`` (5xx, timeout, bad answer, misconfiguration). ``resubmit`` is True on
+    ``kind`` is ``"rate_limited"`` (Auth0 said 429), ``"throttled"`` (our own per-user limit on
+    a change), ``"too_many_requests"`` (the per-user or per-IP request limit) or ``"unavailable"`` (5xx, timeout, bad answer, misconfiguration). ``resubmit`` is True on
     a POST: the form is shown again with the typed values and "try again" resubmits it;
     otherwise ``retry_url`` reloads the tab.
     """
@@ -132,6 +132,9 @@ class AccountMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        over = ratelimits.request_limit(request)
+        if over is not None:
+            return self.too_many_requests(*over)
         auth0_user_id = resolve_auth0_user_id(request)
         if not auth0_user_id:
             return self.not_linked_response()
@@ -188,6 +191,19 @@ class AccountMixin(LoginRequiredMixin):
         response = TemplateResponse(self.request, self.not_linked_template_name, context, status=status)
         if status == 403 and getattr(self.request, "htmx", False):
             response["HX-Redirect"] = self.tab_url()
+        return response
+
+    def too_many_requests(self, name: str, retry_after: int | None) -> HttpResponse:
+        """Over a per-user or per-IP request limit: 429 with the wait, nothing read or sent."""
+        logger.info("Account page request over the %s limit", name)
+        problem = UpstreamProblem("too_many_requests", 429, self.tab_url(), retry_after)
+        render_tab = getattr(self, "render_tab", None)
+        if render_tab is not None:
+            response: HttpResponse = render_tab(problem=problem)
+        else:
+            response = HttpResponse(status=429)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
         return response
 
     def tab_url(self) -> str:

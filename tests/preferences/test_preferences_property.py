@@ -88,7 +88,10 @@ def test_random_posts_never_fail_and_never_write_what_the_schema_refuses(
     tenant: Emulator, client: Client, auth0_user: Callable[..., Any], wire: RecordingTransport, settings: Any,
     payload: dict[str, Any], keep_rest: bool, state: str, htmx: bool,
 ) -> None:
-    settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"preferences.update": None}}
+    settings.SELFSERVICE = {
+        **settings.SELFSERVICE,
+        "RATELIMIT": {"preferences.update": None, "write.user": None, "write.ip": None, "read.user": None, "read.ip": None},
+    }
     if not PreferenceSchema.objects.exists():
         PreferenceSchema.objects.create(name="test", version=1, schema=copy.deepcopy(FULL_SCHEMA), is_active=True)
     if tenant.user(DANA) is None:
