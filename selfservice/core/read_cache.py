@@ -21,10 +21,11 @@ learn where data came from only through :attr:`ReadCache.stale_age`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ from selfservice.gateway import (
     SessionPage,
     UpstreamRateLimited,
     UpstreamUnavailable,
+    UpstreamUncertain,
     UserProfile,
     VerificationJob,
 )
@@ -195,10 +197,12 @@ class ReadCache:
     # -- writes: Auth0's answer is stored, or what changed is dropped -----------------------------
 
     def update_user(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
-        return self._store("user", user_id, self.inner.update_user(user_id, changes))
+        with self._unconfirmed_drops(user_id, ("user",)):
+            return self._store("user", user_id, self.inner.update_user(user_id, changes))
 
     def update_metadata(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
-        return self._store("user", user_id, self.inner.update_metadata(user_id, changes))
+        with self._unconfirmed_drops(user_id, ("user",)):
+            return self._store("user", user_id, self.inner.update_metadata(user_id, changes))
 
     def delete_user(self, user_id: str) -> None:
         self.inner.delete_user(user_id)
@@ -210,7 +214,8 @@ class ReadCache:
         return identities
 
     def delete_authentication_method(self, user_id: str, method_id: str) -> None:
-        self.inner.delete_authentication_method(user_id, method_id)
+        with self._unconfirmed_drops(user_id, ("methods", "user")):
+            self.inner.delete_authentication_method(user_id, method_id)
         # Auth0 may remove linked methods too (a phone's voice twin): read the list again.
         forget_user(user_id, ("methods", "user"), self.settings)
 
@@ -223,17 +228,31 @@ class ReadCache:
         return ticket
 
     def regenerate_recovery_code(self, user_id: str) -> str:
-        code = self.inner.regenerate_recovery_code(user_id)
+        with self._unconfirmed_drops(user_id, ("methods", "user")):
+            code = self.inner.regenerate_recovery_code(user_id)
         forget_user(user_id, ("methods", "user"), self.settings)
         return code
 
     def revoke_session(self, session_id: str) -> None:
-        self.inner.revoke_session(session_id)
+        with self._unconfirmed_drops(self.owner, ("sessions",)):
+            self.inner.revoke_session(session_id)
         self._drop_sessions(self.owner, keep=lambda session: session.id != session_id)
 
     def delete_user_sessions(self, user_id: str) -> None:
-        self.inner.delete_user_sessions(user_id)
+        with self._unconfirmed_drops(user_id, ("sessions",)):
+            self.inner.delete_user_sessions(user_id)
         self._drop_sessions(user_id, keep=lambda session: False)
+
+    @contextlib.contextmanager
+    def _unconfirmed_drops(self, user_id: str, kinds: tuple[str, ...]) -> Iterator[None]:
+        """A change whose outcome is unknown leaves no copy behind: the next view reads the truth."""
+        try:
+            yield
+        except UpstreamUncertain:
+            forget_user(user_id, kinds, self.settings)
+            for kind in kinds:
+                self._read_here.pop(kind, None)
+            raise
 
     # -- the cache ----------------------------------------------------------------------------------
 

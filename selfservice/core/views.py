@@ -30,7 +30,14 @@ from selfservice.core import ratelimits
 from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
 from selfservice.core.http import client_aware_login_redirect, wants_partial
 from selfservice.core.read_cache import ReadCache
-from selfservice.gateway import GatewayError, NotFound, UpstreamMisconfigured, UpstreamRateLimited, get_gateway
+from selfservice.gateway import (
+    GatewayError,
+    NotFound,
+    UpstreamMisconfigured,
+    UpstreamRateLimited,
+    UpstreamUncertain,
+    get_gateway,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -89,7 +96,8 @@ class UpstreamProblem:
     """Why a tab could not finish, for ``includes/upstream_error.html``.
 
     ``kind`` is ``"rate_limited"`` (Auth0 said 429), ``"throttled"`` (our own per-user limit on
-    a change), ``"too_many_requests"`` (the per-user or per-IP request limit) or ``"unavailable"`` (5xx, timeout, bad answer, misconfiguration). ``resubmit`` is True on
+    a change), ``"too_many_requests"`` (the per-user or per-IP request limit), ``"uncertain"`` (a change was
+    sent and its answer lost: it may have happened) or ``"unavailable"`` (5xx, timeout, bad answer, misconfiguration). ``resubmit`` is True on
     a POST: the form is shown again with the typed values and "try again" resubmits it;
     otherwise ``retry_url`` reloads the tab.
     """
@@ -222,6 +230,9 @@ class AccountMixin(LoginRequiredMixin):
             logger.error("Auth0 refused selfservice's Management API access: %s", error.message)
         if isinstance(error, UpstreamRateLimited):
             return UpstreamProblem("rate_limited", 429, retry_url, error.retry_after, resubmit)
+        if isinstance(error, UpstreamUncertain):
+            # The change was sent; only reloading the tab (which reads the truth) is safe.
+            return UpstreamProblem("uncertain", 503, self.tab_url(), None, False)
         return UpstreamProblem("unavailable", 503, retry_url, None, resubmit)
 
 

@@ -26,6 +26,7 @@ from .errors import (
     UpstreamMisconfigured,
     UpstreamRateLimited,
     UpstreamUnavailable,
+    UpstreamUncertain,
 )
 from .types import (
     AuthenticationMethod,
@@ -55,6 +56,7 @@ __all__ = [
     "SessionPage",
     "UpstreamMisconfigured",
     "UpstreamRateLimited",
+    "UpstreamUncertain",
     "UpstreamUnavailable",
     "UserProfile",
     "VerificationJob",

@@ -2,10 +2,9 @@
 
 Three seams keep every call honest:
 
-- :func:`connection` builds the SDK client once per process and per settings shape (domain,
-  credentials, transport, timeout...): ``ManagementClient(domain, token=ManagementToken,
-  httpx_client=<shared httpx.Client>)``. The token callable reads Django's cache on each call,
-  so nothing about the token is per process.
+- :func:`selfservice.gateway.connection.connection` builds the SDK client once per process and
+  per settings shape; the token callable reads Django's cache on each call, so nothing about
+  the token is per process.
 - :meth:`Auth0Gateway._call` runs every SDK call with ``max_retries=0`` and the configured
   timeout (the SDK would otherwise retry 408/409/429/5xx, sleeping up to 60 s, inside a web
   request), retries a 401 exactly once with a fresh token, maps SDK and httpx exceptions to
@@ -17,9 +16,7 @@ Three seams keep every call honest:
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -30,9 +27,16 @@ from django.core.cache import caches
 from selfservice.conf import SelfServiceSettings, get_settings
 
 from .base import read_session_pages
-from .errors import GatewayError, Rejected, UpstreamUnavailable, error_from_response
-from .tokens import ManagementToken, cache_key
-from .transport import build_http_client
+from .connection import Connection, connection
+from .errors import (
+    GatewayError,
+    Rejected,
+    UnreadableAnswer,
+    UpstreamUnavailable,
+    UpstreamUncertain,
+    error_from_response,
+)
+from .tokens import cache_key
 from .types import (
     AuthenticationMethod,
     EnrollmentTicket,
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["Auth0Gateway", "Connection", "connection"]
 
 T = TypeVar("T")
+UNCONFIRMED = "Auth0 did not confirm the change: it may or may not have been made."
 logger = logging.getLogger("selfservice.gateway")
 
 # Root attributes the account pages may set (auth0-facts.md §2.2); the rest is not ours to touch.
@@ -60,63 +65,13 @@ ROOT_ATTRIBUTES = frozenset(
 # /guardian/factors names the phone factor "sms" (or "voice"); tickets call it "phone".
 TICKET_FACTOR_NAMES = {"sms": "phone", "voice": "phone"}
 ENROLLABLE_FACTORS = frozenset({"push-notification", "phone", "email", "otp", "webauthn-roaming", "webauthn-platform"})
+#: Operations that change something at Auth0: an answer lost on the way makes the outcome unknown.
+WRITES = frozenset({
+    "update_user", "update_metadata", "delete_user", "unlink_identity", "delete_authentication_method",
+    "regenerate_recovery_code", "invalidate_remember_browser", "revoke_session", "delete_user_sessions",
+})
 PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and sessions
 MAX_PAGES = 200  # a guard against an upstream that never stops paging
-
-
-@dataclass(frozen=True)
-class Connection:
-    """The per-process SDK client, its token source and the httpx client under both."""
-
-    api: ManagementClient
-    token: ManagementToken
-    http: httpx.Client
-
-
-_connections: dict[tuple[Hashable, ...], Connection] = {}
-_connections_lock = threading.Lock()
-_MAX_CONNECTIONS = 8  # settings shapes kept (tests build one per transport)
-
-
-def connection(settings: SelfServiceSettings) -> Connection:
-    """The :class:`Connection` for these settings, built on first use (thread-safe)."""
-    key = _shape(settings)
-    found = _connections.get(key)
-    if found is None:
-        with _connections_lock:
-            found = _connections.get(key)
-            if found is None:
-                while len(_connections) >= _MAX_CONNECTIONS:
-                    # Not closed: another thread may still be using it; it is garbage soon.
-                    _connections.pop(next(iter(_connections)))
-                http = build_http_client(settings)
-                token = ManagementToken(settings, http)
-                api = ManagementClient(
-                    domain=settings.auth0_domain, token=token, httpx_client=http, timeout=settings.timeout
-                )
-                found = _connections[key] = Connection(api=api, token=token, http=http)
-    return found
-
-
-def _shape(settings: SelfServiceSettings) -> tuple[Hashable, ...]:
-    transport = settings.auth0_transport
-    try:
-        hash(transport)
-    except TypeError:
-        transport = ("unhashable", id(transport))
-    return (
-        settings.auth0_domain,
-        settings.auth0_client_id,
-        settings.auth0_client_secret,
-        settings.auth0_audience,
-        settings.auth0_base_url,
-        transport,
-        settings.timeout,
-        settings.cache_alias,
-        settings.cache_key_prefix,
-        settings.token_refresh_margin,
-        settings.management_budget,
-    )
 
 
 class Auth0Gateway:
@@ -305,9 +260,15 @@ class Auth0Gateway:
     # -- the one wrapper --------------------------------------------------------------------------
 
     def _call(self, operation: str, call: Callable[[ManagementClient, RequestOptions], T]) -> T:
-        """Run one SDK call: no SDK retries, our timeout, one retry on 401, our errors."""
+        """Run one SDK call: no SDK retries, our timeout, one retry on 401, our errors.
+
+        A change (:data:`WRITES`) whose answer timed out or could not be read raises
+        :class:`UpstreamUncertain`: it was sent, so it may have happened.
+        """
         conn = connection(self.settings)
-        options: RequestOptions = {"max_retries": 0, "timeout": self.settings.timeout}
+        writing = operation in WRITES
+        timeout = self.settings.write_timeout if writing else self.settings.timeout
+        options: RequestOptions = {"max_retries": 0, "timeout": timeout}
         for attempt in (1, 2):
             try:
                 return call(conn.api, options)
@@ -317,16 +278,25 @@ class Auth0Gateway:
                     self._log(operation, 401, _error_code(exc.body), "retrying with a fresh token")
                     conn.token.invalidate(conn.token.last_handed_out())
                     continue
+                if writing and exc.status_code is not None and 200 <= exc.status_code < 300:
+                    self._log(operation, exc.status_code, None, "the answer to a change could not be read")
+                    raise UpstreamUncertain(UNCONFIRMED, status=exc.status_code) from exc
                 error = error_from_response(exc.status_code, exc.body, exc.headers)
                 self._log(operation, exc.status_code, error.code)
                 raise error from exc
-            except ParsingError as exc:
-                self._log(operation, exc.status_code, None, "response does not fit the SDK's model")
-                raise UpstreamUnavailable(
-                    "Auth0 sent a response that could not be read.", status=exc.status_code
-                ) from exc
+            except (ParsingError, UnreadableAnswer) as exc:
+                status = getattr(exc, "status_code", None)
+                self._log(operation, status, None, "response does not fit the SDK's model")
+                if writing:
+                    raise UpstreamUncertain(UNCONFIRMED, status=status) from exc
+                raise UpstreamUnavailable("Auth0 sent a response that could not be read.", status=status) from exc
+            except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                self._log(operation, None, None, type(exc).__name__)  # never sent
+                raise UpstreamUnavailable("Auth0 did not answer in time.") from exc
             except httpx.TimeoutException as exc:
                 self._log(operation, None, None, type(exc).__name__)
+                if writing:
+                    raise UpstreamUncertain(UNCONFIRMED) from exc
                 raise UpstreamUnavailable("Auth0 did not answer in time.") from exc
             except httpx.RequestError as exc:
                 self._log(operation, None, None, type(exc).__name__)
@@ -340,6 +310,8 @@ class Auth0Gateway:
 
     def _malformed(self, operation: str) -> GatewayError:
         self._log(operation, None, None, "required field missing from the response")
+        if operation in WRITES:
+            return UpstreamUncertain(UNCONFIRMED)
         return UpstreamUnavailable("Auth0 sent a response that could not be read.")
 
     def _remember(self, user_id: str, data: Any) -> UserProfile:

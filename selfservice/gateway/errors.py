@@ -4,6 +4,8 @@ Views branch on these classes, never on HTTP statuses or SDK exceptions:
 
 - :class:`UpstreamUnavailable` -- try again later (5xx, timeouts, connection errors, bodies that
   are not what Auth0 sends); the page shows a retry button.
+- :class:`UpstreamUncertain` -- a subclass: a change was sent but its answer timed out or could
+  not be read, so it may or may not have happened; say so, and read the state back.
 - :class:`UpstreamMisconfigured` -- a subclass, because to the end user it is the same "not
   now"; to the operator it means bad client credentials or a missing Management API scope (401
   after one retry with a fresh token, 403). The message names the scope when Auth0 does.
@@ -30,7 +32,9 @@ __all__ = [
     "NotFound",
     "Rejected",
     "UpstreamMisconfigured",
+    "UnreadableAnswer",
     "UpstreamRateLimited",
+    "UpstreamUncertain",
     "UpstreamUnavailable",
     "error_from_response",
     "retry_after_from_headers",
@@ -58,6 +62,18 @@ class GatewayError(Exception):
 
 class UpstreamUnavailable(GatewayError):
     """Auth0 could not be used right now: 5xx, timeout, connection error, malformed body."""
+
+
+class UpstreamUncertain(UpstreamUnavailable):
+    """A change was sent but its outcome is unknown: the answer timed out or could not be read.
+
+    Auth0 may have made the change or not. Never report it as done, and never as "nothing was
+    changed" either: read the state back (or let the user reload) before anything else.
+    """
+
+
+class UnreadableAnswer(Exception):
+    """Raised below the SDK for a 2xx answer to a change that is not what Auth0 sends."""
 
 
 class UpstreamMisconfigured(UpstreamUnavailable):

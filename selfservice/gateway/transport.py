@@ -23,6 +23,7 @@ import httpx
 from django.utils.module_loading import import_string
 
 from . import budget
+from .errors import UnreadableAnswer
 
 if TYPE_CHECKING:
     from selfservice.conf import SelfServiceSettings
@@ -70,6 +71,26 @@ def resolve_transport(value: Any) -> httpx.BaseTransport | None:
     return value
 
 
+def refuse_unreadable_write_answers(response: httpx.Response) -> None:
+    """httpx response hook: a 2xx answer to a Management change must be empty or JSON.
+
+    The SDK ignores the body of answers to deletes and other calls without a result, so a proxy's
+    HTML page with status 200 would pass for success. Raising here (the SDK does not catch it)
+    lets the gateway report the change as unconfirmed instead.
+    """
+    request = response.request
+    if request.method in ("GET", "HEAD") or not request.url.path.startswith("/api/v2/"):
+        return
+    if not 200 <= response.status_code < 300:
+        return
+    if not response.read().strip():
+        return  # 204 No Content and friends
+    content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return
+    raise UnreadableAnswer(f"{request.method} answered {response.status_code} with {content_type or 'no type'}")
+
+
 def build_http_client(settings: SelfServiceSettings) -> httpx.Client:
     """The client every Auth0 call goes through (thread-safe; built once per process and shape).
 
@@ -80,6 +101,6 @@ def build_http_client(settings: SelfServiceSettings) -> httpx.Client:
         transport = RewriteOriginTransport(settings.auth0_base_url, inner=transport)
     hooks: dict[str, list[Callable[[Any], None]]] = {
         "request": [functools.partial(budget.before_request, settings)],
-        "response": [functools.partial(budget.after_response, settings)],
+        "response": [functools.partial(budget.after_response, settings), refuse_unreadable_write_answers],
     }
     return httpx.Client(timeout=settings.timeout, transport=transport, follow_redirects=False, event_hooks=hooks)
