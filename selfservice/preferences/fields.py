@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from selfservice.preferences.patterns import input_limit
 from selfservice.preferences.schemas import enum_options, property_kind, validator_for
 
 __all__ = [
@@ -238,7 +239,10 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
             if bound in prop:
                 field.validators.append(ExclusiveBound(prop[bound], lower=lower))
     else:
-        string: dict[str, Any] = {"max_length": prop.get("maxLength"), "min_length": prop.get("minLength")}
+        # A pattern is matched (on RE2, see patterns.py) against a bounded input only: without a
+        # maxLength the field gets the default cap, so a longer value is refused as too long.
+        max_length = input_limit(prop) if "pattern" in prop else prop.get("maxLength")
+        string: dict[str, Any] = {"max_length": max_length, "min_length": prop.get("minLength")}
         fmt = prop.get("format")
         if fmt == "date":
             field = DateStringField(required=required, **common)
@@ -249,8 +253,9 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
         else:
             field = forms.CharField(required=required, **string, **common)
         if "pattern" in prop:
-            # Checked by SchemaValidator (jsonschema's pattern: a search, as in the browser's
-            # pattern attribute, which is anchored though: the server has the last word).
+            # Checked by SchemaValidator on RE2 (a search, as JSON Schema says). The attribute is
+            # a hint: the browser anchors it and runs it in its own engine (v flag), per tab; the
+            # server has the last word. schema_problems made sure RE2 can run it.
             field.widget.attrs["pattern"] = prop["pattern"]
     if kind == "string" and prop.get("format") == "date":
         field.validators.append(SchemaValidator(prop, to_json=lambda v: v.isoformat() if isinstance(v, date) else v))

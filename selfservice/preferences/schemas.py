@@ -11,6 +11,11 @@ is saved it must pass two checks, both here:
    against the stored schema, with :data:`FORMAT_CHECKER` (``format`` is only an annotation
    unless a checker is passed).
 
+Every ``pattern`` runs on RE2, never on Python's backtracking ``re``
+(:mod:`selfservice.preferences.patterns`): :func:`validator_for` swaps jsonschema's
+regex-using keywords for RE2 ones, the ``"regex"`` format is checked with RE2, and
+:func:`schema_problems` refuses a pattern RE2 cannot run wherever it appears in the schema.
+
 The subset (docs/preferences.md has examples): a root ``object`` with ``properties`` and
 ``required``; per property ``type`` ``string`` (``minLength``, ``maxLength``, ``pattern``,
 ``format`` email/uri/date), ``integer``/``number`` (``minimum``, ``maximum``,
@@ -30,8 +35,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+
+from selfservice.preferences.patterns import (
+    additional_properties_keyword,
+    is_regex,
+    pattern_keyword,
+    pattern_problem,
+    pattern_properties_keyword,
+)
 
 __all__ = [
     "DRAFT_2020_12",
@@ -81,8 +95,26 @@ def _is_uri(value: object) -> bool:
     return True
 
 
-FORMAT_CHECKER = FormatChecker(["email", "date", "regex"])
-FORMAT_CHECKER.checks("uri")(_is_uri)
+def _format_checker(*, regex: bool) -> FormatChecker:
+    checker = FormatChecker(["email", "date"])
+    checker.checks("uri")(_is_uri)
+    if regex:  # on RE2: jsonschema's own "regex" check compiles the value with Python's re
+        checker.checks("regex")(is_regex)
+    return checker
+
+
+FORMAT_CHECKER = _format_checker(regex=True)
+# For check_schema: the meta-schema's ``"format": "regex"`` (on pattern, patternProperties) is
+# left to schema_problems, which says what RE2 cannot run and how to rewrite it.
+_SCHEMA_FORMAT_CHECKER = _format_checker(regex=False)
+
+# Draft 2020-12 with every keyword that matches a regex on RE2 (jsonschema calls re.search).
+# ``unevaluatedProperties`` also reads patternProperties with re; the subset refuses both.
+_RE2Validator = validators.extend(Draft202012Validator, {
+    "pattern": pattern_keyword,
+    "patternProperties": pattern_properties_keyword,
+    "additionalProperties": additional_properties_keyword,
+})
 
 
 class SchemaProblem(ValueError):
@@ -99,9 +131,15 @@ def pointer(*parts: str | int) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
-    """A draft 2020-12 validator that checks ``format`` (email, uri, date)."""
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+def validator_for(schema: Mapping[str, Any]) -> Validator:
+    """A draft 2020-12 validator that checks ``format`` (email, uri, date) and runs patterns on RE2.
+
+    RE2 matches in linear time, and each pattern sees at most the property's ``maxLength``
+    (default :data:`~selfservice.preferences.patterns.PATTERN_INPUT_LIMIT`) characters: a
+    user's input cannot make a pattern backtrack for minutes.
+    """
+    validator: Validator = _RE2Validator(schema, format_checker=FORMAT_CHECKER)
+    return validator
 
 
 def fingerprint(schema: Any) -> str:
@@ -161,10 +199,48 @@ def schema_problems(schema: Any) -> list[SchemaProblem]:
     if declared is not None and declared != DRAFT_2020_12:
         return [SchemaProblem("/$schema", f'Only draft 2020-12 is supported: use "{DRAFT_2020_12}".')]
     try:
-        Draft202012Validator.check_schema(schema, format_checker=FORMAT_CHECKER)
+        Draft202012Validator.check_schema(schema, format_checker=_SCHEMA_FORMAT_CHECKER)
     except SchemaError as error:
         return [SchemaProblem(pointer(*error.absolute_path), f"Not a valid JSON Schema: {error.message}")]
-    return list(_root_problems(schema))
+    problems = list(_root_problems(schema))
+    # Patterns anywhere (additionalProperties may hold a schema the subset does not inspect),
+    # except under a place already refused for another reason: one message per mistake.
+    reported = [p.pointer for p in problems]
+    for place, patrn in _every_pattern(schema, ()):
+        here, problem = pointer(*place), pattern_problem(patrn)
+        if problem and not any(here == r or here.startswith(r + "/") for r in reported):
+            problems.append(SchemaProblem(here, problem))
+    return problems
+
+
+# Draft 2020-12 keywords holding one subschema, a map of them, a list of them.
+_ONE_SCHEMA = (
+    "additionalProperties", "items", "contains", "propertyNames", "not", "if", "then", "else",
+    "unevaluatedItems", "unevaluatedProperties",
+)
+_SCHEMA_MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _every_pattern(schema: Any, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """``(place, pattern)`` of every ``pattern`` and ``patternProperties`` name in ``schema``."""
+    if not isinstance(schema, dict):
+        return
+    if "pattern" in schema:
+        yield (*at, "pattern"), schema["pattern"]
+    for key in _ONE_SCHEMA:
+        if key in schema:
+            yield from _every_pattern(schema[key], (*at, key))
+    for key in _SCHEMA_MAP:
+        members = schema.get(key)
+        for name, sub in members.items() if isinstance(members, dict) else ():
+            if key == "patternProperties":
+                yield (*at, key, name), name
+            yield from _every_pattern(sub, (*at, key, name))
+    for key in _SCHEMA_LIST:
+        items = schema.get(key)
+        for i, sub in enumerate(items) if isinstance(items, list) else ():
+            yield from _every_pattern(sub, (*at, key, i))
 
 
 def _root_problems(schema: dict[str, Any]) -> Iterator[SchemaProblem]:
@@ -189,6 +265,15 @@ def _required_problems(schema: Mapping[str, Any], at: tuple[str, ...]) -> Iterat
 
 
 def _property_problems(name: str, prop: Any, at: tuple[str, ...], *, nested: bool) -> Iterator[SchemaProblem]:
+    problems = list(_shape_problems(name, prop, at, nested=nested))
+    yield from problems
+    # The default is checked only against a property that passed: a refused construct would
+    # only add a misleading message, and validating with it could run it (a pattern RE2 refused).
+    if not problems and isinstance(prop, dict) and "default" in prop and not validator_for(prop).is_valid(prop["default"]):
+        yield SchemaProblem(pointer(*at, "default"), "The default is not valid for this field's own schema.")
+
+
+def _shape_problems(name: str, prop: Any, at: tuple[str, ...], *, nested: bool) -> Iterator[SchemaProblem]:
     here = pointer(*at)
     if not KEY.fullmatch(name) or "__" in name:
         yield SchemaProblem(here, f'"{name}" cannot be a key: use letters, digits, "_" and "-", start with a letter, no "__".')
@@ -209,10 +294,9 @@ def _property_problems(name: str, prop: Any, at: tuple[str, ...], *, nested: boo
     elif kind == "string" and "format" in prop and prop["format"] not in FORMATS:
         yield SchemaProblem(pointer(*at, "format"), f'Supported formats: {", ".join(FORMATS)}.')
     elif kind == "string" and "pattern" in prop:
-        try:
-            re.compile(prop["pattern"])
-        except re.error as error:
-            yield SchemaProblem(pointer(*at, "pattern"), f"Not a regular expression: {error}.")
+        problem = pattern_problem(prop["pattern"])
+        if problem:
+            yield SchemaProblem(pointer(*at, "pattern"), problem)
     elif kind == "array":
         yield from _array_problems(prop, at)
     elif kind == "object":
@@ -226,8 +310,6 @@ def _property_problems(name: str, prop: Any, at: tuple[str, ...], *, nested: boo
         yield from _required_problems(prop, at)
         for member, sub in members.items():
             yield from _property_problems(member, sub, (*at, "properties", member), nested=True)
-    if "default" in prop and next(validator_for(prop).iter_errors(prop["default"]), None) is not None:
-        yield SchemaProblem(pointer(*at, "default"), "The default is not valid for this field's own schema.")
 
 
 def _enum_problems(prop: Mapping[str, Any], at: tuple[str, ...]) -> Iterator[SchemaProblem]:
