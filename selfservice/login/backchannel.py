@@ -51,7 +51,7 @@ class BackchannelLogoutView(View):
         forget_user(owner or "")  # that user's cached copies (their session listing changed)
         audit.record(
             request, action="session.backchannel_logout", target=claims.sid or "",
-            details={"sub": claims.sub or "", "ended": ended, "jti": claims.jti or ""},
+            details={"sub": claims.sub or "", "ended": ended, "jti": claims.jti},
             auth0_user_id=claims.sub or "",
         )
         response = HttpResponse(status=200)

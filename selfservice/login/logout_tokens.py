@@ -14,7 +14,8 @@ Sessions tab or the dashboard), Auth0 POSTs a signed ``logout_token`` to the log
   present, not passed;
 - ``events`` holds ``http://schemas.openid.net/event/backchannel-logout`` (an object); ``sid``
   or ``sub`` is present; there is no ``nonce`` (so an ID token cannot pass for a logout token);
-- ``jti`` is used once (remembered in Django's cache for :data:`MAX_AGE`).
+- ``jti`` is present (the spec requires it) and used once (remembered in Django's cache for
+  :data:`MAX_AGE`).
 
 :func:`selfservice.login.session_map.end_local_sessions` then deletes the Django sessions
 recorded for that ``sid`` (or, with only ``sub``, every session of that user).
@@ -69,7 +70,7 @@ class LogoutClaims:
 
     sid: str | None
     sub: str | None
-    jti: str | None
+    jti: str
 
 
 def expected_issuer() -> str:
@@ -140,8 +141,11 @@ def _check_logout_claims(claims: dict[str, Any], now: float) -> LogoutClaims:
     if sid is None and sub is None:
         raise LogoutTokenError("The logout token names neither a session (sid) nor a user (sub).")
     jti = claims.get("jti")
-    jti = str(jti) if isinstance(jti, str) and jti else None
-    if jti is not None and not _first_use(jti):
+    if not isinstance(jti, str) or not jti:
+        # Required by OIDC Back-Channel Logout 1.0 (2.4): without it a captured token could be
+        # replayed for as long as it is fresh.
+        raise LogoutTokenError("The logout token has no jti (a unique token id).")
+    if not _first_use(jti):
         raise LogoutTokenError("The logout token was already used.")
     return LogoutClaims(sid=sid, sub=sub, jti=jti)
 

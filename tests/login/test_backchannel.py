@@ -209,6 +209,9 @@ REFUSED: dict[str, Callable[[Emulator], str]] = {
     "event not an object": lambda t: t.tenant.key.sign(claims(events={EVENT: "yes"})),
     "nonce (an ID token)": lambda t: t.tenant.key.sign(claims(nonce="n-1")),
     "neither sid nor sub": lambda t: t.tenant.key.sign(claims(sid=None, sub=None)),
+    "no jti": lambda t: t.tenant.key.sign(claims(jti=None)),
+    "empty jti": lambda t: t.tenant.key.sign(claims(jti="")),
+    "jti not a string": lambda t: t.tenant.key.sign(claims(jti=12345)),
     "HS256": lambda t: jwt.encode(claims(), "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256"),
     "alg none": lambda t: jwt.encode(claims(), None, algorithm="none"),
     "not a JWT": lambda t: "not-a-token",
@@ -231,6 +234,17 @@ def test_a_token_is_accepted_once(tenant: Emulator, victim: Client) -> None:
     assert post(token).status_code == 200
     replay = post(token)
     assert replay.status_code == 400 and "already used" in replay.json()["error_description"]
+
+
+def test_a_token_without_jti_is_refused_and_ends_nothing(tenant: Emulator, victim: Client) -> None:
+    token = tenant.tenant.key.sign(claims(jti=None), typ="logout+jwt")
+    for _ in range(2):  # no jti, so nothing to remember it by: refused every time
+        response = post(token)
+        assert response.status_code == 400 and response["Cache-Control"] == "no-store"
+        assert response.json() == {"error": "invalid_request",
+                                   "error_description": "The logout token has no jti (a unique token id)."}
+    assert still_signed_in(victim)
+    assert Auth0Session.objects.filter(sid="sid-victim").exists()
 
 
 def test_a_missing_token_and_other_methods_are_refused(victim: Client) -> None:
