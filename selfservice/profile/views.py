@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ from selfservice.profile.forms import ProfileForm
 if TYPE_CHECKING:
     from selfservice.gateway import UserProfile
 
-__all__ = ["GeneralView", "initials"]
+__all__ = ["GeneralView", "avatar_url", "initials"]
 
 
 class GeneralView(AccountTabView):
@@ -111,6 +112,7 @@ class GeneralView(AccountTabView):
             readonly_fields=readonly,
             profile_owner=self.adapter.profile_owner_label(profile) if provider_owned else "",
             sign_in_methods=self.adapter.sign_in_methods(profile),
+            avatar_url=avatar_url(profile.picture),
             initials=initials(profile),
         )
 
@@ -122,3 +124,18 @@ def initials(profile: UserProfile) -> str:
         source = source.split("@", 1)[0]
     words = [word for word in re.split(r"[\s._+-]+", source) if word]
     return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def avatar_url(picture: str | None) -> str:
+    """``picture`` when it is an absolute https URL, else "" (the template shows the initials).
+
+    The picture comes from Auth0, where a provider, an Action or another app may have set it to
+    anything: ``javascript:``, ``data:text/html``, a scheme-relative ``//host/x`` (whatever the
+    page's scheme is) or plain ``http:`` (mixed content, and refused by img-src anyway). Only
+    https is what this app itself accepts (HttpsURLField), so only https is shown.
+    """
+    value = (picture or "").strip()
+    if not value or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in value):
+        return ""  # browsers drop tabs and newlines inside URLs: "java\tscript:" is javascript:
+    parts = urlsplit(value)
+    return value if parts.scheme == "https" and parts.hostname else ""

@@ -2,6 +2,10 @@
 
 Without Chromium (or Playwright) these tests skip, except under ``CI=true``, where a missing
 browser is a broken build and must fail loudly.
+
+The pages are served under the README's Content-Security-Policy (tests/settings.py), and any
+violation in any page or popup the suite opens fails the test at teardown: a policy that only
+the header tests know about would let an inline script or style slip in unnoticed.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from selfservice.core.csp import csp_settings
 
 CHROMIUM = Path(os.environ.get("SELFSERVICE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,9 +37,100 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+#: Runs first in every document of a watched context: each securitypolicyviolation event is
+#: handed to Python at once (the document may be gone by teardown) and kept on window as well.
+CSP_LISTENER = """
+(() => {
+  window.__selfserviceCspViolations = [];
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const violation = {
+      directive: event.effectiveDirective || event.violatedDirective,
+      blocked: event.blockedURI, source: event.sourceFile, line: event.lineNumber,
+      sample: event.sample, page: document.location.href,
+      element: event.target instanceof Element ? event.target.outerHTML.slice(0, 160) : "",
+    };
+    window.__selfserviceCspViolations.push(violation);
+    if (typeof window.__selfserviceCspViolation === "function") window.__selfserviceCspViolation(violation);
+  }, true);
+})();
+"""
+
+
+class CspViolations:
+    """Every Content-Security-Policy violation in the contexts it watches, for the teardown check.
+
+    Two sources, because neither sees everything: the DOM event (with the directive and the
+    blocked URL) needs JavaScript; Chromium's console message ("Executing inline script
+    violates the following Content Security Policy directive ...") also comes with JavaScript off.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def watch(self, context: Any) -> Any:
+        context.expose_function("__selfserviceCspViolation", self._event)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        return context
+
+    def _event(self, violation: dict[str, Any]) -> None:
+        where = f"{violation.get('source') or violation.get('page')}:{violation.get('line')}"
+        self.seen.append(
+            f"event: {violation.get('directive')} blocked {violation.get('blocked')!r} at {where}"
+            f" (sample {violation.get('sample')!r}) on {violation.get('element') or 'the document'}"
+        )
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.seen.append(f"console: {message.text} [{message.location.get('url', '')}]")
+
+
+class WatchedBrowser:
+    """The Playwright Browser, except that each context it opens is watched for CSP violations."""
+
+    def __init__(self, browser: Any, violations: CspViolations) -> None:
+        self._browser = browser
+        self._violations = violations
+
+    def new_context(self, **options: Any) -> Any:
+        return self._violations.watch(self._browser.new_context(**options))
+
+    def new_page(self, **options: Any) -> Any:
+        page = self._browser.new_page(**options)
+        self._violations.watch(page.context)  # from its next navigation on
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _csp_lets_forms_reach_the_emulator(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The live emulator's origin (a free port) in form-action, as the demo lists 127.0.0.1:8001.
+
+    Signing in and out POST to the site, which redirects to the tenant; Chrome applies
+    form-action to that redirect, so without the tenant's origin the login would be blocked.
+    Both CSP middlewares read their setting per response, so the live server sees this.
+    """
+    if "emulator" not in request.fixturenames:
+        return
+    emulator = request.getfixturevalue("emulator")
+    for name, value in csp_settings(emulator.url)["settings"].items():
+        setattr(settings, name, value)
+
+
 @pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A headless Chromium, started after the live server (and its database) is ready."""
+def csp_violations() -> CspViolations:
+    """What ``browser`` collected; a test may look, and ``browser`` fails the test on any."""
+    return CspViolations()
+
+
+@pytest.fixture
+def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch, csp_violations: CspViolations) -> Iterator[Any]:
+    """A headless Chromium, started after the live server (and its database) is ready.
+
+    Every context opened through it is watched; at teardown, any CSP violation fails the test.
+    """
     # Playwright's sync API keeps an asyncio loop in this thread, so Django would refuse ORM
     # calls made by the test body (SynchronousOnlyOperation). Nothing async touches the ORM.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -46,9 +143,11 @@ def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield WatchedBrowser(chromium, csp_violations)
         finally:
             chromium.close()
+    if csp_violations.seen:
+        pytest.fail("Content-Security-Policy violations:\n  " + "\n  ".join(csp_violations.seen), pytrace=False)
 
 
 @pytest.fixture
