@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 
+from selfservice.core.step_up import StepUpView
 from selfservice.login.backchannel import BackchannelLogoutView
 from selfservice.login.views import LoginView, LogoutView
 from selfservice.preferences.views import PreferencesValidateView, PreferencesView
@@ -27,6 +28,7 @@ urlpatterns = [
     path("sessions/", SessionsView.as_view(), name="sessions"),
     path("sessions/revoke-others/", RevokeOtherSessionsView.as_view(), name="revoke-other-sessions"),
     path("sessions/<str:session_id>/revoke/", RevokeSessionView.as_view(), name="revoke-session"),
+    path("step-up/", StepUpView.as_view(), name="step-up"),
     path("backchannel-logout/", BackchannelLogoutView.as_view(), name="backchannel-logout"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test import Client
 
 from selfservice.core.adapter import _adapter_for
 from selfservice.emulator import Emulator
+from selfservice.login.pipeline import AUTH_TIME_KEY
 
 from .factories import UserSocialAuthFactory
 
@@ -56,19 +58,28 @@ def alice(auth0_user: Callable[..., Any]) -> Any:
     return auth0_user(ALICE, username="alice")
 
 
+def signed_in_at(client: Client, seconds_ago: float = 0) -> None:
+    """What the login pipeline keeps: the sign-in's ``auth_time`` (step-up compares it with now)."""
+    session = client.session
+    session[AUTH_TIME_KEY] = int(time.time() - seconds_ago)
+    session.save()
+
+
 @pytest.fixture
 def logged_in_client(client: Client, tenant: Emulator, alice: Any) -> Client:
-    """A test client signed in as the Django user linked to ``auth0|alice``."""
+    """A test client signed in as the Django user linked to ``auth0|alice``, just now."""
     client.force_login(alice)
+    signed_in_at(client)
     return client
 
 
 @pytest.fixture
 def client_for(client: Client, tenant: Emulator, auth0_user: Callable[..., Any]) -> Callable[[str], Client]:
-    """``client_for("google-oauth2|bob")`` -> the test client signed in as that Auth0 user."""
+    """``client_for("google-oauth2|bob")`` -> the test client signed in as that Auth0 user, just now."""
 
     def sign_in(uid: str) -> Client:
         client.force_login(auth0_user(uid))
+        signed_in_at(client)
         return client
 
     return sign_in

@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
+from selfservice.login.pipeline import login_age
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -156,14 +157,24 @@ class DefaultAdapter:
         return self.primary_provider(profile)
 
     def requires_recent_login(self, request: HttpRequest, action: str) -> bool:
-        """Whether ``action`` needs a fresh sign-in first (step-up); the default never asks.
+        """Whether ``action`` needs a fresh sign-in first (step-up).
 
-        Consulted before sensitive changes, today ``"mfa.remove"`` (removing an authentication
-        method), after ownership was checked and before anything is sent upstream. Return True to
-        send the user back through the login page (``?next=`` the confirm step); this is the one
-        place step-up authentication (``max_age`` and the session's ``auth_time``) plugs in.
+        Asked before a sensitive change, before anything is read from or sent to Auth0:
+        ``"mfa.remove"`` (remove an authentication method, also its confirm step),
+        ``"mfa.recovery_code"`` (a new recovery code) and ``"sessions.revoke_others"`` (sign out
+        everywhere else). True sends the user to "Confirm it's you": they sign in again at Auth0
+        (``max_age=0``, ``prompt=login``) and come back to the action's confirm step.
+
+        Default: True when ``STEP_UP_MAX_AGE`` is set (300 s unless changed) and the session's
+        sign-in (the ID token's ``auth_time``, kept by the login pipeline) is older than that,
+        or unknown. Override to ask for some actions only, or for other reasons (a risk score);
+        the hook must be cheap and must not call Auth0.
         """
-        return False
+        max_age = get_settings().step_up_max_age
+        if max_age is None:
+            return False
+        age = login_age(request.session)
+        return age is None or age > max_age
 
 
 @functools.cache

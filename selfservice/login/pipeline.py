@@ -11,6 +11,8 @@ age a sensitive action allows.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import Any
 
 import jwt
@@ -20,6 +22,19 @@ AUTH_TIME_KEY = "selfservice_auth0_auth_time"
 # The same claims (and the sub) on the request, for selfservice.login.session_map: Django's login()
 # flushes the session when another user was signed in in this browser.
 REQUEST_ATTRIBUTE = "_selfservice_auth0_claims"
+
+
+def login_age(session: Mapping[str, Any], now: float | None = None) -> float | None:
+    """Seconds since the sign-in this Django session holds (the ID token's ``auth_time``).
+
+    None when the session has no usable ``auth_time`` (signed in before this step was in the
+    pipeline, or by another backend): step-up treats that as an old sign-in. A time slightly in
+    the future (clocks differ between Auth0 and this host) counts as just now.
+    """
+    value = session.get(AUTH_TIME_KEY)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return max((time.time() if now is None else now) - value, 0.0)
 
 
 def store_auth0_session(

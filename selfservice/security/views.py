@@ -26,13 +26,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from selfservice import signals
 from selfservice.conf import get_settings
-from selfservice.core import audit, ratelimits
-from selfservice.core.http import client_redirect, wants_partial
+from selfservice.core import audit, ratelimits, step_up
+from selfservice.core.http import wants_partial
 from selfservice.core.views import AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected
 from selfservice.security.mfa import ENROLL_BY_TICKET, FACTORS, REGENERATE, build_overview, offered_factor_names
@@ -217,6 +216,8 @@ class RemoveMethodView(SecurityTabView):
     GET (or a POST without ``confirm=1``) shows the confirm step naming the method; a POST with
     ``confirm=1`` removes it. The confirm step is a page, not ``hx-confirm``: it names the
     method, works without JavaScript, and is read by screen readers like any other content.
+    Both need a recent sign-in (step-up, ``"mfa.remove"``), asked before anything is read: with
+    an old one the user signs in again and comes back to the confirm step.
     """
 
     http_method_names = ["get", "post"]
@@ -224,6 +225,9 @@ class RemoveMethodView(SecurityTabView):
     not_done = _("Nothing was removed.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        stepping_up = step_up.require_recent_login(self, "mfa.remove", self.confirm_url())
+        if stepping_up is not None:
+            return stepping_up
         loaded = self.overview_or_response()
         if isinstance(loaded, HttpResponse):
             return loaded
@@ -236,14 +240,14 @@ class RemoveMethodView(SecurityTabView):
             return self.get(request, *args, **kwargs)
         if ratelimits.is_limited(request):
             return self.problem_response(self.throttled_problem("mfa.remove"))
+        stepping_up = step_up.require_recent_login(self, "mfa.remove", self.confirm_url())
+        if stepping_up is not None:
+            return stepping_up
         loaded = self.overview_or_response()
         if isinstance(loaded, HttpResponse):
             return loaded
         overview, methods = loaded
         method = self.own_method(overview, method_id, refused_audit=True)
-        if self.adapter.requires_recent_login(request, "mfa.remove"):
-            login = reverse("selfservice:login") + "?" + _next_query(request.get_full_path())
-            return client_redirect(request, redirect(login), login)
         try:
             self.gateway.delete_authentication_method(self.auth0_user_id, method.id)
         except NotFound:
@@ -265,6 +269,10 @@ class RemoveMethodView(SecurityTabView):
             m for m in methods if m.id != method.id and not (removed.link_id and m.link_id == removed.link_id)
         ]
         return self.done(build_overview(self.gateway.list_factors(), remaining, get_settings().mfa_factors))
+
+    def confirm_url(self) -> str:
+        """This method's confirm step (the GET of this URL), where a step-up comes back to."""
+        return reverse("selfservice:remove-method", kwargs={"method_id": self.kwargs["method_id"]})
 
     def own_method(self, overview: SecurityOverview, method_id: str, *, refused_audit: bool = False) -> MethodRow:
         """The user's removable method with this id, or 404 (audited when it was a removal)."""
@@ -297,23 +305,43 @@ class RecoveryCodeView(SecurityTabView):
     The user's method list is read first: it says whether a previous code is being replaced (the
     page words its warning for that case only), and a user with neither a code nor another method
     gets none (the tab offers none: Auth0 issues the first code at the first enrollment).
+
+    Step-up (``"mfa.recovery_code"``): with an old sign-in the user signs in again first and
+    comes back to the GET confirm step, whose button POSTs here again. The tab's own button
+    POSTs directly (a recent sign-in needs no extra step).
     """
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
     code_template_name = "selfservice/security_recovery_code.html"
+    confirm_template_name = "selfservice/security_recovery_confirm.html"
     not_done = _("Your recovery code was not changed.")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The confirm step ("Get a new recovery code?"); changes nothing."""
+        stepping_up = step_up.require_recent_login(self, "mfa.recovery_code", reverse("selfservice:regenerate-recovery-code"))
+        if stepping_up is not None:
+            return stepping_up
+        loaded = self.overview_or_response()
+        if isinstance(loaded, HttpResponse):
+            return loaded
+        row = self.offered_row(loaded[0])
+        if row.action != REGENERATE:
+            return redirect(self.tab_url())  # nothing to replace or get here (no method yet)
+        context = self.get_context_data(replaced=row.enrolled, recovery_code_url=request.path, security_url=self.tab_url())
+        return TemplateResponse(request, self.confirm_template_name, context)
 
     @method_decorator(ratelimits.limit("mfa.recovery_code"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if ratelimits.is_limited(request):
             return self.problem_response(self.throttled_problem("mfa.recovery_code"))
+        stepping_up = step_up.require_recent_login(self, "mfa.recovery_code", reverse("selfservice:regenerate-recovery-code"))
+        if stepping_up is not None:
+            return stepping_up
         loaded = self.overview_or_response()
         if isinstance(loaded, HttpResponse):
             return loaded
         overview = loaded[0]
-        row = overview.factor("recovery-code")
-        if row is None:
-            raise Http404("The recovery code is not offered.")
+        row = self.offered_row(overview)
         if row.action != REGENERATE:
             # Not a button the tab shows (a stale page: the last method was removed since).
             messages.error(request, _("You get a recovery code when you set up your first method."))
@@ -328,6 +356,9 @@ class RecoveryCodeView(SecurityTabView):
         context = self.get_context_data(recovery_code=code, replaced=row.enrolled, security_url=self.tab_url())
         return TemplateResponse(request, self.code_template_name, context)
 
-
-def _next_query(path: str) -> str:
-    return urlencode({"next": path})
+    def offered_row(self, overview: SecurityOverview) -> FactorRow:
+        """The recovery-code row of the tab, or 404 when the site or tenant does not offer it."""
+        row = overview.factor("recovery-code")
+        if row is None:
+            raise Http404("The recovery code is not offered.")
+        return row

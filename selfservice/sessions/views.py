@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from django.utils.translation import ngettext
 
 from selfservice import signals
 from selfservice.conf import get_settings
-from selfservice.core import audit, ratelimits
+from selfservice.core import audit, ratelimits, step_up
 from selfservice.core.http import client_redirect, wants_partial
 from selfservice.core.views import AccountTabView
 from selfservice.gateway import GatewayError, NotFound
@@ -226,12 +227,18 @@ class RevokeOtherSessionsView(SessionsView):
     session too), so the other sessions are revoked one by one, :data:`REVOKE_BATCH` per request.
     Without a known current session (signed in before the login pipeline kept ``sid``) nothing
     is revoked: the tab cannot tell which session is this browser's.
+
+    Step-up (``"sessions.revoke_others"``, before anything is read upstream): with an old
+    sign-in the user signs in again and comes back to the confirm step (the GET), whose POST acts.
     """
 
     http_method_names = ["get", "post", "options"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The confirm step (JavaScript off); see :meth:`SessionsView.confirm_step`."""
+        """The confirm step (JavaScript off, and after a step-up); see :meth:`SessionsView.confirm_step`."""
+        stepping_up = step_up.require_recent_login(self, "sessions.revoke_others", self.confirm_url(request.GET.get("page")))
+        if stepping_up is not None:
+            return stepping_up
         return self.confirm_step(
             action_url=request.path,
             question=_("Sign out of every other device and browser?"),
@@ -243,6 +250,9 @@ class RevokeOtherSessionsView(SessionsView):
         if ratelimits.is_limited(request):
             return self.throttled("sessions.revoke_others")
         page_number = request.POST.get("page")
+        stepping_up = step_up.require_recent_login(self, "sessions.revoke_others", self.confirm_url(page_number))
+        if stepping_up is not None:
+            return stepping_up
         current = self.current_sid
         if not current:
             messages.error(request, _(
@@ -281,6 +291,11 @@ class RevokeOtherSessionsView(SessionsView):
         if failure is not None:
             return self.failure(failure)
         return self.done(page_number, frozenset(revoked))
+
+    def confirm_url(self, page_number: Any) -> str:
+        """The confirm step, keeping the Sessions page the user was on; a step-up comes back here."""
+        url = reverse("selfservice:revoke-other-sessions")
+        return f"{url}?page={page_number}" if page_number and str(page_number).isdigit() else url
 
     def report(self, done: int, remaining: int, failure: GatewayError | None) -> None:
         request = self.request

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from selfservice.emulator import Emulator
 
-from .conftest import sign_in
+from .conftest import DEMO_PASSWORD, sign_in
 from .test_demo import demo_site  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,12 +76,13 @@ def test_keyboard_focus_follows_each_step(demo_site: Emulator, live_server: Any,
 
     page.get_by_role("link", name="Remove YubiKey 5C").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.id === 'selfservice-remove-heading'")  # not the page start
+    # expect() polls from Python: wait_for_function would eval in the page, which the CSP forbids.
+    expect(page.locator("#selfservice-remove-heading")).to_be_focused()  # not the page start
     page.keyboard.press("Tab")
     assert focused() == "Remove"
     page.keyboard.press("Enter")
     page.get_by_text("YubiKey 5C was removed.").wait_for()
-    page.wait_for_function("document.activeElement.id === 'selfservice-security-heading'")
+    expect(page.locator("#selfservice-security-heading")).to_be_focused()
     assert not any(m.get("name") == "YubiKey 5C" for m in demo_site.tenant.methods["auth0|carol"])
 
 
@@ -128,3 +132,54 @@ def test_a_failed_setup_closes_the_empty_popup_and_shows_the_error(
     assert popup.is_closed()
     page.get_by_role("link", name="Retry").click()
     key.get_by_role("button", name="Add another").wait_for()  # the tab is back
+
+
+def _sign_in_long_ago(page: Any, tenant: Emulator, user_id: str) -> None:
+    """Make this browser's sign-in two hours old, here (auth_time) and at the tenant."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from selfservice.emulator.records import iso
+    from selfservice.login.pipeline import AUTH_TIME_KEY, SID_KEY
+
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    then = time.time() - 2 * 3600
+    session[AUTH_TIME_KEY] = int(then)
+    session.save()
+    tenant.tenant.sessions[session[SID_KEY]]["authenticated_at"] = iso(datetime.fromtimestamp(then, UTC))
+    assert tenant.tenant.sessions[session[SID_KEY]]["user_id"] == user_id
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_removing_a_method_after_an_old_sign_in_asks_to_sign_in_again_first(
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any], screenshot_dir: Path,  # noqa: F811
+    javascript: bool,
+) -> None:
+    page = signed_in_page("alice@example.com", java_script_enabled=javascript)
+    _sign_in_long_ago(page, demo_site, "auth0|alice")
+    page.goto(live_server.url + "/account/security/")
+    demo_site.clear_requests()
+
+    page.get_by_role("link", name="Remove Authenticator app").click()
+    page.get_by_role("heading", name="Confirm it's you").wait_for()  # htmx: HX-Redirect to the page
+    assert page.get_by_text("You are about to remove a way of proving it's you when you sign in.").is_visible()
+    assert demo_site.requests() == []  # nothing read or removed yet
+    if javascript:
+        page.screenshot(path=str(screenshot_dir / "security-step-up.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign in again").click()
+    email = page.get_by_label("Email")
+    email.wait_for()  # the tenant's form, although this browser has a session there
+    assert email.input_value() == "alice@example.com"  # login_hint
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_role("heading", name="Remove Authenticator app?").wait_for()  # back on the confirm step
+    assert page.get_by_text("You signed in again. Now confirm to continue.").is_visible()
+    assert demo_site.count("DELETE") == 0
+    page.get_by_role("button", name="Remove").click()
+    page.get_by_text("Authenticator app was removed.").wait_for()
+    assert demo_site.count("DELETE") == 1
+    assert [m["type"] for m in demo_site.tenant.methods["auth0|alice"]] == ["recovery-code"]

@@ -295,8 +295,17 @@ def test_a_factor_the_site_does_not_offer_is_refused(logged_in_client: Client, t
 
 def test_enroll_is_post_only(logged_in_client: Client, tenant: Emulator) -> None:
     assert logged_in_client.get(ENROLL).status_code == 405
-    assert logged_in_client.get(RECOVERY).status_code == 405
     assert tenant.count(path=API) == 0
+
+
+def test_a_get_of_the_recovery_code_url_is_its_confirm_step_and_changes_nothing(
+    client_for: Callable[[str], Client], tenant: Emulator
+) -> None:
+    response = client_for(CAROL).get(RECOVERY)
+
+    assert response.status_code == 200 and "Generate a new recovery code?" in text(response)
+    assert f'<form method="post" action="{RECOVERY}"' in text(response)
+    assert mutations(tenant) == []
 
 
 # -- remove ----------------------------------------------------------------------------------------
@@ -380,15 +389,16 @@ def test_the_step_up_hook_is_asked_before_removing(
     StepUpAdapter.asked = []
     totp = method_id(tenant, CAROL, "totp")
     client = client_for(CAROL)
+    tenant.clear_requests()
 
     plain = client.post(remove_url(totp), {"confirm": "1"})
     htmx = client.post(remove_url(totp), {"confirm": "1"}, headers=HTMX)
 
-    login = reverse("selfservice:login") + "?" + urlencode({"next": remove_url(totp)})
-    assert plain.status_code == 302 and plain["Location"] == login
-    assert htmx["HX-Redirect"] == login
+    assert plain.status_code == 200 and "Confirm it&#x27;s you" in text(plain)
+    step_up = reverse("selfservice:step-up") + "?" + urlencode({"next": remove_url(totp), "action": "mfa.remove"})
+    assert htmx["HX-Redirect"] == step_up
     assert StepUpAdapter.asked == ["mfa.remove", "mfa.remove"]
-    assert mutations(tenant) == []
+    assert tenant.requests() == []  # asked before anything is read, let alone removed
 
 
 class StepUpAdapter(DefaultAdapter):

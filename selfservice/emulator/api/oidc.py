@@ -71,20 +71,29 @@ def authorize(tenant: Tenant, request: Request) -> Response:
         return fail("unsupported_response_type", "Unsupported response type; use code")
     session = _sso_session(tenant, request)
     prompt = (request.arg("prompt") or "").split()
-    max_age = request.arg("max_age")
-    if session and max_age is not None and max_age.isdigit():
-        auth_time = records.parse_iso(session["authenticated_at"]).timestamp()
-        if time.time() - auth_time > int(max_age):
-            session = None
-    if session and "login" in prompt and request.method == "GET":
-        session = None
     if request.method == "POST":
+        # The form was filled in: the same user re-authenticates this browser's session (its
+        # authenticated_at, hence the next ID token's auth_time, becomes now); anyone else gets
+        # a session of their own.
         return _login(tenant, request, client, redirect_uri, state, session)
+    if session is not None and _must_sign_in_again(session, prompt, request.arg("max_age")):
+        session = None
     if session is None:
         if "none" in prompt:
             return fail("login_required", "Login required")
         return html_response(pages.login_page(_action(request), client.name, request.arg("login_hint") or "", demo_users=_demo_users(tenant)))
     return _issue_code(tenant, request, client, redirect_uri, state, session, reused=True)
+
+
+def _must_sign_in_again(session: dict[str, Any], prompt: list[str], max_age: str | None) -> bool:
+    """Whether an SSO session may not answer: ``prompt=login``, or an authentication older than
+    ``max_age`` seconds (``max_age=0``: always, whatever the clock says)."""
+    if "login" in prompt:
+        return True
+    if max_age is None or not max_age.isdigit():
+        return False
+    authenticated = records.parse_iso(session["authenticated_at"]).timestamp()
+    return int(max_age) == 0 or time.time() - authenticated > int(max_age)
 
 
 def _demo_users(tenant: Tenant) -> tuple[str, ...]:
@@ -151,6 +160,9 @@ def _issue_code(
             "sid": session["id"], "nonce": request.arg("nonce"), "scope": request.arg("scope") or "openid",
             "audience": request.arg("audience"), "code_challenge": request.arg("code_challenge"),
             "code_challenge_method": request.arg("code_challenge_method") or "plain",
+            # The ID token's auth_time: when this browser's session last signed in, as of this
+            # code (a later sign-in elsewhere in the session does not change what this one was).
+            "auth_time": int(records.parse_iso(session["authenticated_at"]).timestamp()),
             "expires": time.time() + CODE_LIFETIME,
         }
         cookie_value = next((k for k, v in tenant.sso.items() if v == session["id"]), None) or records.random_id(40)
@@ -186,7 +198,7 @@ def authorization_code(tenant: Tenant, request: Request, client: Client, form: d
     claims: dict[str, Any] = {
         "iss": request.issuer, "sub": user["user_id"], "aud": client.client_id, "iat": issued,
         "exp": issued + ID_TOKEN_LIFETIME, "sid": session["id"],
-        "auth_time": int(records.parse_iso(session["authenticated_at"]).timestamp()),
+        "auth_time": grant["auth_time"],
         **_profile_claims(user, scopes),
     }
     if grant["nonce"]:
