@@ -14,6 +14,8 @@ from pathlib import Path
 
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
+from selfservice.core.csp import csp_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Failed or too-frequent Auth0 logins: the login page with a 4xx, never a 500.
+    "selfservice.login.middleware.LoginErrorMiddleware",
 ]
 
 ROOT_URLCONF = "demo_project.urls"
@@ -124,3 +128,10 @@ SOCIAL_AUTH_AUTH0_BASE_URL = SELFSERVICE.get("AUTH0_BASE_URL")
 SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")
 SOCIAL_AUTH_AUTH0_SECRET = env("AUTH0_WEB_CLIENT_SECRET", "selfservice-web-secret")
 SOCIAL_AUTH_AUTH0_SCOPE = ["openid", "profile", "email"]
+
+# --- Content-Security-Policy (README "Content-Security-Policy") ------------------------------
+# Django 6.x's own middleware, or django-csp on 5.2: selfservice.core.csp picks. form-action lists
+# the tenant because signing in and out POST here and are redirected there.
+_csp = csp_settings(SOCIAL_AUTH_AUTH0_BASE_URL or SOCIAL_AUTH_AUTH0_DOMAIN)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, _csp["middleware"])
+globals().update(_csp["settings"])  # CONTENT_SECURITY_POLICY or SECURE_CSP

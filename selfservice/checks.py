@@ -23,6 +23,8 @@ from django.utils.module_loading import import_string
 
 from selfservice.conf import DEFAULTS, READ_CACHE_KINDS, SETTINGS_NAME, budget_rules, get_settings, user_settings
 from selfservice.core.problems import HTMX_MIDDLEWARE, PROBLEMS
+from selfservice.core.step_up_checks import check_step_up_settings
+from selfservice.login.checks import check_login_settings
 from selfservice.preferences.checks import check_preferences_settings
 from selfservice.security.checks import check_mfa_factors
 from selfservice.sessions.checks import check_sessions_settings
@@ -195,6 +197,8 @@ _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     check_mfa_factors,
     check_sessions_settings,
     check_preferences_settings,
+    check_step_up_settings,
+    check_login_settings,
 )
 
 

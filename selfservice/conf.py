@@ -41,13 +41,18 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m",
                   # Every account page request, per signed-in user and per client IP: reads are
                   # generous (tab switches, paging), writes (any POST) tighter.
-                  "read.user": "120/m", "read.ip": "600/m", "write.user": "30/m", "write.ip": "60/m"},
+                  "read.user": "1200/m", "read.ip": "3000/m", "write.user": "30/m", "write.ip": "60/m",
+                  # Auth0 login, per client IP (anonymous): POST /login/auth0/ and /complete/auth0/.
+                  "login.start": "20/m", "login.complete": "20/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no
     # header and takes the client IP from REMOTE_ADDR; 1 takes the last address the one proxy
     # added, and so on. Never more than the proxies you run: clients can write the header too.
     "TRUSTED_PROXIES": 0,
     # Seconds an Auth0 call may take before the page shows "try again" (connect + read).
     "TIMEOUT": 5.0,
+    # Seconds a change (PATCH, DELETE, POST) may take: longer than a read, because giving up on
+    # a change leaves its outcome unknown ("we could not confirm this").
+    "WRITE_TIMEOUT": 10.0,
     # Django cache alias holding the Management token and tenant-wide data (shared by workers).
     "CACHE_ALIAS": "default",
     # Prefix of every cache key this app writes.
@@ -79,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     "MANAGEMENT_BUDGET": None,
     # Seconds a read with no cached copy may wait for budget before the tab says "busy".
     "BUDGET_WAIT": 2.0,
+    # Step-up: sensitive actions (remove an MFA method, a new recovery code, sign out everywhere
+    # else) need a sign-in at most this many seconds old (the ID token's auth_time); an older
+    # one signs in again first (max_age=0, prompt=login). None turns step-up off.
+    "STEP_UP_MAX_AGE": 300,
 }
 
 #: Auth0's published Management API limits per plan (auth0-facts.md §6.3), as MANAGEMENT_BUDGET.
@@ -124,6 +133,7 @@ class SelfServiceSettings:
     adapter: str
     ratelimit: dict[str, str | None]
     timeout: float
+    write_timeout: float
     cache_alias: str
     cache_key_prefix: str
     token_refresh_margin: int
@@ -137,6 +147,7 @@ class SelfServiceSettings:
     management_budget: tuple[BudgetRule, ...]
     budget_wait: float
     trusted_proxies: int
+    step_up_max_age: int | None
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -166,6 +177,7 @@ def get_settings() -> SelfServiceSettings:
         adapter=str(merged["ADAPTER"]),
         ratelimit=_rates(given.get("RATELIMIT")),
         timeout=_as_float(merged["TIMEOUT"], DEFAULTS["TIMEOUT"]),
+        write_timeout=_as_float(merged["WRITE_TIMEOUT"], DEFAULTS["WRITE_TIMEOUT"]),
         cache_alias=str(merged["CACHE_ALIAS"]),
         cache_key_prefix=str(merged["CACHE_KEY_PREFIX"]),
         token_refresh_margin=int(_as_float(merged["TOKEN_REFRESH_MARGIN"], DEFAULTS["TOKEN_REFRESH_MARGIN"])),
@@ -179,6 +191,7 @@ def get_settings() -> SelfServiceSettings:
         management_budget=_budget_or_none(merged["MANAGEMENT_BUDGET"]),
         budget_wait=max(_as_float(merged["BUDGET_WAIT"], DEFAULTS["BUDGET_WAIT"]), 0.0),
         trusted_proxies=_non_negative_int(merged["TRUSTED_PROXIES"], 0),
+        step_up_max_age=_step_up_max_age(merged["STEP_UP_MAX_AGE"]),
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
@@ -202,6 +215,11 @@ def _positive_int(value: Any, default: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return default
+
+
+def _step_up_max_age(value: Any) -> int | None:
+    # A bad value is reported by selfservice.E050; at run time the default applies (step-up stays on).
+    return None if value is None else _positive_int(value, DEFAULTS["STEP_UP_MAX_AGE"])
 
 
 def _non_negative_int(value: Any, default: int) -> int:

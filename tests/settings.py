@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
+from selfservice.core.csp import csp_settings
+
 SECRET_KEY = "selfservice-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -25,14 +27,23 @@ INSTALLED_APPS = [
     "selfservice",
 ]
 
+# django-csp on Django 5.2, Django's own on 6.x (selfservice.core.csp). The in-process tenant's
+# origin; the browser suite swaps in the live emulator's (tests/browser/conftest.py).
+_csp = csp_settings("https://tenant.emulator.test")
+globals().update(_csp["settings"])  # CONTENT_SECURITY_POLICY or SECURE_CSP
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The README recipe's Content-Security-Policy (_csp above): every test runs under it.
+    _csp["middleware"],
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Failed or too-frequent Auth0 logins: the login page with a 4xx, never a 500.
+    "selfservice.login.middleware.LoginErrorMiddleware",
 ]
 
 TEMPLATES = [

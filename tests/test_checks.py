@@ -100,6 +100,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E040", {}, {"SESSIONS_CLIENT_NAMES": ["selfservice-web"]}, ["selfservice.E040"]),
     ("selfservice.E041", {}, {"SESSIONS_PAGE_SIZE": 51}, ["selfservice.E041"]),
     ("selfservice.W040", {"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, {}, ["selfservice.W040"]),
+    ("selfservice.E050", {}, {"STEP_UP_MAX_AGE": "5 min"}, ["selfservice.E050"]),
+    ("selfservice.W060", {"MIDDLEWARE": "-selfservice.login.middleware.LoginErrorMiddleware"}, {}, ["selfservice.W060"]),
 ]
 
 

@@ -14,6 +14,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 README = "See the SELFSERVICE settings table in the README."
 HTMX_MIDDLEWARE = "django_htmx.middleware.HtmxMiddleware"
+LOGIN_ERROR_MIDDLEWARE = "selfservice.login.middleware.LoginErrorMiddleware"
 
 
 @dataclass(frozen=True)
@@ -183,5 +184,19 @@ PROBLEMS: dict[str, Problem] = {
         "SESSION_ENGINE is {engine!r}: sessions live in the browser's cookie, so back-channel logout "
         "and revoking a session from the Sessions tab cannot end them on this site.",
         'Use a server-side engine ("django.contrib.sessions.backends.db", "cache" or "cached_db").',
+    ),
+    # Step-up (STEP_UP_MAX_AGE): E050-E059.
+    "bad_step_up_max_age": Problem(
+        "selfservice.E050", Error,
+        'SELFSERVICE["STEP_UP_MAX_AGE"] = {value!r} is not a positive whole number of seconds or None.',
+        "Use how old a sign-in may be for a sensitive action, e.g. 300 (the default), leaving the user "
+        "time to confirm after signing in again; None turns step-up off. See docs/security.md.",
+    ),
+    # Login (selfservice/login/checks.py): E060-E069, W060-W069.
+    "missing_login_error_middleware": Problem(
+        "selfservice.W060", Warning,
+        f"{LOGIN_ERROR_MIDDLEWARE!r} is not in MIDDLEWARE: a cancelled, stale or forged Auth0 login "
+        "answers 500 instead of the login page, and login is not rate limited.",
+        f'Add "{LOGIN_ERROR_MIDDLEWARE}" to MIDDLEWARE, after AuthenticationMiddleware.',
     ),
 }
