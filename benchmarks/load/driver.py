@@ -1,7 +1,9 @@
 """The load driver: real logins, then users clicking through the four tabs one request at a time.
 
 Each simulated user is a plain HTTP client with its own cookie jar (two, in fact: the site's
-and the tenant's, like a browser keeps per origin). Signing in goes through the real OIDC
+and the tenant's, like a browser keeps per origin) and, unless ``--one-ip``, its own client
+address: the site's connections leave from 127.1.x.y (all of 127/8 is loopback on Linux),
+because the site limits requests per client IP and real users do not share one address. Signing in goes through the real OIDC
 flow: the site's login page for the CSRF token, ``POST /login/auth0/``, the tenant's
 ``/authorize`` form, back to ``/complete/auth0/``. Browsing is one thread per user, so there
 are never more requests in flight than users, and everything stays on loopback.
@@ -22,6 +24,9 @@ from .tenant import PASSWORD, TenantControl
 
 TABS = ("general", "preferences", "security", "sessions")
 STALE_MARKER = b"data-selfservice-stale="
+# Why a page was busy, from its text (selfservice/templates/selfservice/includes/upstream_error.html).
+CAUSES = ((b"Too many requests from you or your network", "request limit"), (b"Auth0 is busy", "Auth0 / budget"),
+          (b"Auth0 cannot be reached", "unavailable"))
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 selfservice-load"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -54,15 +59,24 @@ class Sample:
     stale: bool
     served_by: str
     signed_out: bool
+    cause: str = ""  # for a 429/503: "request limit" (the site's own), "Auth0 / budget", "unavailable"
 
 
-def open_browser(site_url: str, tenant_url: str, email: str, pin: str | None = None) -> Browser:
-    """Clients for one user; ``pin`` sends every site request to one host (``X-Bench-Host``)."""
+def client_address(index: int) -> str:
+    """User ``index``'s own loopback address: 127.1.0.1, 127.1.0.2, ... (250 per /24)."""
+    return f"127.1.{index // 250}.{index % 250 + 1}"
+
+
+def open_browser(site_url: str, tenant_url: str, email: str, pin: str | None = None,
+                 address: str | None = None) -> Browser:
+    """Clients for one user; ``pin`` sends every site request to one host (``X-Bench-Host``);
+    ``address``: the local address the site's connections leave from (None: the kernel's pick)."""
     headers = {"User-Agent": USER_AGENT}
     site_headers = {**headers, **({"X-Bench-Host": pin} if pin else {})}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    site = httpx.HTTPTransport(limits=limits, local_address=address)
     return Browser(email,
-                   httpx.Client(base_url=site_url, headers=site_headers, timeout=TIMEOUT, limits=limits),
+                   httpx.Client(base_url=site_url, headers=site_headers, timeout=TIMEOUT, transport=site),
                    httpx.Client(base_url=tenant_url, headers=headers, timeout=TIMEOUT, limits=limits))
 
 
@@ -105,6 +119,7 @@ class Load:
     seconds: float
     think_ms: int
     seed: int = 1
+    max_requests: int | None = None  # stop once this many pages were asked for (--requests)
     samples: list[Sample] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -128,13 +143,16 @@ class Load:
             self.failures.append("some users were still waiting for an answer 60 s after the end")
         return time.monotonic() - self.t0
 
+    def _enough(self) -> bool:
+        return self.max_requests is not None and len(self.samples) >= self.max_requests
+
     def _user(self, index: int, browser: Browser) -> None:
         rng = random.Random(self.seed * 1000 + index)
         offset = index % len(TABS)  # users start on different tabs
         think = self.think_ms / 1000
         self.stopped.wait(max(self.t0 - time.monotonic(), 0) + (rng.uniform(0, think) if think else 0))
         click = 0
-        while time.monotonic() < self.deadline and not self.stopped.is_set():
+        while time.monotonic() < self.deadline and not self.stopped.is_set() and not self._enough():
             tab = TABS[(offset + click) % len(TABS)]
             htmx = click % FULL_PAGE_EVERY != 0
             started = time.monotonic()
@@ -149,8 +167,9 @@ class Load:
                     self.failures.append(f"user {index} {tab}: {type(exc).__name__}: {exc}")
                 status, body, served_by, location = 0, b"", "", ""
             elapsed = time.monotonic() - started
+            cause = next((name for marker, name in CAUSES if marker in body), "other") if status in (429, 503) else ""
             sample = Sample(index, tab, htmx, started - self.t0, elapsed * 1000, status, STALE_MARKER in body,
-                            served_by, status in (301, 302) and "/login" in location)
+                            served_by, status in (301, 302) and "/login" in location, cause)
             with self.lock:
                 self.samples.append(sample)
             click += 1
@@ -158,8 +177,13 @@ class Load:
                 self.stopped.wait(think * rng.uniform(0.5, 1.5))
 
 
+def warm_up(browser: Browser) -> list[int]:
+    """Read every tab once as a full page (``--warm``: a user who visited moments ago); the statuses."""
+    return [request_tab(browser, tab, htmx=False).status_code for tab in TABS]
+
+
 def backchannel_check(site_url: str, control: TenantControl, user_id: str, email: str,
-                      first: str | None, second: str | None) -> dict[str, Any]:
+                      first: str | None, second: str | None, address: str | None = None) -> dict[str, Any]:
     """Sign in through host ``first``, end the Auth0 session at the tenant, ask host ``second``.
 
     Passes when the user was signed in through ``second`` before the revoke, the tenant
@@ -167,7 +191,7 @@ def backchannel_check(site_url: str, control: TenantControl, user_id: str, email
     login page. Run with the rate limit off (the revoke is a Management call).
     """
     result: dict[str, Any] = {"passed": False, "first": first or "site", "second": second or "site"}
-    browser = open_browser(site_url, control.url, email, pin=first)
+    browser = open_browser(site_url, control.url, email, pin=first, address=address)
     try:
         sign_in(browser)
         before = request_tab(browser, "general", htmx=False, pin=second)

@@ -56,6 +56,7 @@ class Children:
 
     logs: Path
     started: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)  # every group ever started, for the leftover check
 
     def start(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None,
               cwd: Path | None = None) -> subprocess.Popen[bytes]:
@@ -67,6 +68,7 @@ class Children:
         finally:
             log.close()  # the child holds its own descriptor
         self.started.append((name, process))
+        self.groups.append(process.pid)
         return process
 
     def stop_all(self) -> None:
@@ -93,6 +95,20 @@ class Children:
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)  # the child is its group's leader (start_new_session)
+
+
+def leftovers(groups: Sequence[int]) -> list[int]:
+    """Live (not zombie) processes whose process group is one of ``groups``, from /proc."""
+    wanted = set(groups)
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[2]) in wanted:  # state, ppid, pgrp, ...
+                found.append(int(entry.name))
+    return sorted(found)
 
 
 def children_of(pid: int) -> list[int]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .driver import TABS, Sample
 from .tenant import PLANS, bucket_for
+from .timeline import rss_milestones, timed_stats
 
 BUSY = (429, 503)
 
@@ -47,6 +48,7 @@ def page_stats(samples: Sequence[Sample], seconds: float) -> dict[str, Any]:
         "signed_out": sum(1 for s in samples if s.signed_out),
         "other": total - ok - sum(statuses.get(code, 0) for code in BUSY) - errors,
         "statuses": dict(sorted(statuses.items())),
+        "busy_causes": dict(Counter(s.cause or "?" for s in samples if s.status in BUSY).most_common()),
         "p50_ms": percentile(ms, 0.50),
         "p99_ms": percentile(ms, 0.99),
         "ok_p50_ms": percentile([s.ms for s in samples if s.status == 200], 0.50),
@@ -108,10 +110,14 @@ def _shape(path: str) -> str:
 
 
 def summarize(samples: Sequence[Sample], log: Sequence[dict[str, Any]], *, plan: str, seconds: float,
-              users: int) -> dict[str, Any]:
-    """Everything the report prints, as plain data (saved as JSON beside the log files)."""
+              users: int, entries: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Everything the report prints, as plain data (saved as JSON beside the log files).
+
+    ``entries``: the tenant's log stamped with seconds since the phase began (``timeline.Poller``).
+    """
     hosts = sorted({s.served_by for s in samples if s.served_by})
     return {
+        "timed": timed_stats(samples, entries, plan, users, seconds),
         "pages": page_stats(samples, seconds),
         "tabs": {tab: page_stats([s for s in samples if s.tab == tab], seconds) for tab in TABS},
         "modes": {mode: page_stats([s for s in samples if s.htmx == (mode == "htmx")], seconds)
@@ -138,7 +144,12 @@ def render(summary: dict[str, Any], run: dict[str, Any]) -> str:
         f"### {run['title']}",
         "",
         f"{run['users']} users, {run['seconds']:.0f} s, think {run['think_ms']} ms, tenant latency {run['latency_ms']} ms, "
-        f"rate limit: {run['rate_limit']}, {run['hosts']} host(s) x {run['workers']} workers x {run['threads']} threads; "
+        f"rate limit: {run['rate_limit']}, " + (f"site budget (MANAGEMENT_BUDGET): {run['budget']}, " if "budget" in run else "")
+        + (f"{run['warm']} user(s) warm at the start (every tab read once before the window), " if run.get("warm") else "")
+        + (f"stopped after {run['max_requests']} requests, " if run.get("max_requests") else "")
+        + (f"clients: {run['clients']}, " if run.get("clients") else "")
+        + (f"page request limits: {run['request_limits']}, " if run.get("request_limits") else "")
+        + f"{run['hosts']} host(s) x {run['workers']} workers x {run['threads']} threads; "
         f"code: {run.get('code', '?')}" + (f"; tenant: {run['tenant_code']}" if run.get("tenant_code", "same") != "same" else ""),
         "",
         f"Machine: {run.get('machine', '?')}",
@@ -169,12 +180,21 @@ def render(summary: dict[str, Any], run: dict[str, Any]) -> str:
         f"| {cold['users']} users | {_seconds(cold.get('fastest_s'))} | {_seconds(cold['p50_s'])} | {_seconds(cold.get('p90_s'))} | "
         f"{_seconds(cold['max_s'])} | {cold['never']} |",
         "",
+        *_timed_lines(summary.get("timed")),
+        "",
         "Management calls by endpoint: " + ", ".join(f"`{k}` {v}" for k, v in up["by_endpoint"].items()),
-        f"Statuses seen: {pages['statuses']}; signed out mid-run: {pages['signed_out']}",
+        f"Statuses seen: {pages['statuses']}; signed out mid-run: {pages['signed_out']}; busy pages by cause: "
+        + (", ".join(f"{cause} {n}" for cause, n in pages.get("busy_causes", {}).items()) or "none"),
     ]
     if run.get("rss"):
         lines += ["", "| worker | host | VmRSS before MiB | after MiB |", "|---|---|---:|---:|",
                   *(f"| {w['pid']} | {w['host']} | {_mib(w['before'])} | {_mib(w['after'])} |" for w in run["rss"])]
+    if run.get("max_requests") and run.get("rss_timeline"):
+        lines += ["", "| RSS while serving (--requests) | requests asked for | s | " + " | ".join(
+                  f"worker {pid} MiB" for pid in run["rss_timeline"][0]["kib"]) + " |",
+                  "|---|---:|---:|" + "---:|" * len(run["rss_timeline"][0]["kib"]),
+                  *(f"| | {r['requests']} | {max(r['t'], 0):.0f} | " + " | ".join(_mib(v) for v in r["kib"].values()) + " |"
+                    for r in rss_milestones(run["rss_timeline"]))]
     if run.get("backchannel"):
         check = run["backchannel"]
         lines += ["", f"Back-channel logout check (sign in via {check['first']}, revoke at the tenant, ask "
@@ -185,6 +205,38 @@ def render(summary: dict[str, Any], run: dict[str, Any]) -> str:
     if run.get("failures"):
         lines += ["", f"Driver failures ({len(run['failures'])}): " + "; ".join(run["failures"][:5])]
     return "\n".join(lines) + "\n"
+
+
+def _timed_lines(timed: dict[str, Any] | None) -> list[str]:
+    """The figures that need times: cold start as a whole, after it, budget spent, 429s per window."""
+    if not timed:
+        return []
+    warm, budget, limited = timed["warm"], timed["cold_budget"], timed["limited"]
+    lines = [
+        "",
+        "| everyone's tabs read once at (s) | users warm | busy pages before a user was warm | p50 ms before | "
+        "pages after | 200 after (fresh or stale) | stale after | busy after | other after | worst user's 200 after | "
+        "p50 / p99 ms after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {_seconds(warm['cold_end_s'])} | {warm['warm_users']} of {warm['users']} | {warm['busy_cold']} | "
+        f"{warm.get('cold_p50_ms', 0):.0f} | {warm['after_pages']} | {warm['after_ok_pct']:.2f} % | "
+        f"{warm['after_stale_pct']:.1f} % | {warm['after_busy']} | {warm['after_other']} | "
+        f"{warm['after_worst_user_ok_pct']:.1f} % | {warm.get('after_p50_ms', 0):.0f} / {warm.get('after_p99_ms', 0):.0f} |",
+    ]
+    if budget:
+        span = "the whole run (the cold start did not end)" if budget["whole_run"] else f"0-{budget['until_s']:.1f} s"
+        per_bucket = ""
+        if len(budget.get("buckets", {})) > 1:
+            per_bucket = " Per bucket: " + ", ".join(f"{name} {b['calls']} of {b['allows']:.0f} ({b['share_pct']:.0f} %)"
+                                                     for name, b in budget["buckets"].items()) + "."
+        lines += ["", f"Budget during the cold start ({span}): {budget['calls']} Management calls of "
+                      f"{budget['allows']:.0f} the plan allows in it ({budget['share_pct']:.0f} %), "
+                      f"{budget['share_of_run_calls_pct']:.0f} % of the run's calls.{per_bucket}"]
+    if limited:
+        lines += ["", "Auth0 429s per reset window (burst / rate): " + ", ".join(
+            f"{name} {b['limited']} in all, at most {b['most_in_window']} in {b['window_s']:.1f} s"
+            for name, b in limited.items())]
+    return lines
 
 
 def _seconds(value: float | None) -> str:
@@ -204,8 +256,10 @@ def rerender(run_dir: Path) -> str:
     run, old = saved["run"], saved["summary"]
     log_file = run_dir / "log.json"
     plan = str(run.get("preset") or ("essentials" if len(old["upstream"]["buckets"]) > 1 else "free"))
+    timeline = run_dir / "timeline.json"
+    entries = json.loads(timeline.read_text())["entries"] if timeline.exists() else []
     summary = summarize(samples, json.loads(log_file.read_text()) if log_file.exists() else [],
-                        plan=plan, seconds=run["seconds"], users=run["users"])
+                        plan=plan, seconds=run["seconds"], users=run["users"], entries=entries)
     if not log_file.exists():
         summary["upstream"] = old["upstream"]
     return render(summary, run)

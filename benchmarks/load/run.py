@@ -1,7 +1,8 @@
 """Load benchmark: N signed-in users browsing the account tabs against a rate-limited tenant.
 
     python -m benchmarks.load.run [--users 50] [--seconds 60] [--preset free] [--hosts 1|2]
-                                  [--latency-ms 50] [--think-ms 1000] [--label TEXT] [--output FILE]
+                                  [--latency-ms 50] [--think-ms 1000] [--no-budget] [--warm N]
+                                  [--requests N] [--label TEXT] [--output FILE]
 
 Why: DESIGN.md "Upstream budget" says pages fail first under Auth0's Management API limit, not
 under CPU, and "Scale-out" says several workers on several hosts share everything through
@@ -12,9 +13,12 @@ namespaces behind HAProxy (see ``netns.py``). Needs root (namespaces), socat and
 
 Order of a run: start the tenant, seed users, point back-channel logout at the site, prepare
 the database, start the site, check back-channel logout, sign every user in through the real
-OIDC flow (the Auth API would be throttled too on a real Free tenant), measure worker RSS, turn
-the plan's rate limit on, browse for ``--seconds``, measure again, print the tables. Every run
-is bounded by ``--timeout`` and cleans up (processes, namespaces, cache keys) on any exit.
+OIDC flow (the Auth API would be throttled too on a real Free tenant), warm ``--warm`` users up,
+measure worker RSS, turn the plan's rate limit on, browse for ``--seconds`` (or ``--requests``
+pages) while polling the tenant's log, measure again, print the tables. The site's own budget
+(``MANAGEMENT_BUDGET``) is the same plan as the tenant's (``--no-budget``: Auth0's headers only).
+Every run is bounded by ``--timeout``, cleans up (processes, namespaces, cache keys) on any exit,
+and then checks that nothing it started is left.
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ from types import FrameType
 import httpx
 
 from . import netns, ref
-from .driver import Browser, Load, backchannel_check, open_browser, sign_in
-from .processes import Children, children_of, free_port, rss_kib, wait_for_port
+from .driver import Browser, Load, backchannel_check, client_address, open_browser, sign_in, warm_up
+from .processes import Children, children_of, free_port, leftovers, rss_kib, wait_for_port
 from .report import render, summarize
 from .tenant import PLANS, TenantControl
+from .timeline import Poller
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_PORT = 8000  # gunicorn's port inside each namespace
@@ -59,6 +64,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per host")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--timeout", type=float, default=None, help="hard limit for the whole run (default seconds + 180)")
+    parser.add_argument("--no-budget", action="store_true",
+                        help="no MANAGEMENT_BUDGET on the site (default: the --preset plan): Auth0's headers only")
+    parser.add_argument("--warm", type=int, default=0, metavar="N",
+                        help="the first N users read every tab once before the window (visited moments ago)")
+    parser.add_argument("--requests", type=int, default=None, metavar="N",
+                        help="end the phase after N page requests (or --seconds, whichever comes first)")
+    parser.add_argument("--no-request-limits", action="store_true",
+                        help="diagnostic: the site's per-user/per-IP page request limits (read.*, write.*) off")
+    parser.add_argument("--one-ip", action="store_true",
+                        help="every user from 127.0.0.1 (default: each from its own 127.1.x.y, as real users)")
     parser.add_argument("--label", default="", help="added to the report's title (e.g. 'before the read cache')")
     parser.add_argument("--output", type=Path, default=None, help="append the markdown report to this file")
     parser.add_argument("--ref", default=None, help="measure this git revision of the app (e.g. HEAD), see ref.py")
@@ -67,6 +82,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.users < 1 or args.seconds <= 0:
         parser.error("--users and --seconds must be positive")
+    if not 0 <= args.warm <= args.users or (args.requests is not None and args.requests < 1):
+        parser.error("--warm must be 0..--users and --requests positive")
     args.timeout = args.timeout or args.seconds + 180
     args.output = args.output.resolve() if args.output else None
     args.tenant_root = args.tenant_root.resolve() if args.tenant_root else None
@@ -147,8 +164,9 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
         print(f"deleted namespace {name} left by an earlier run", file=sys.stderr)
     run_dir = Path(tempfile.mkdtemp(prefix="selfservice-load-"))
     print(f"logs: {run_dir}", file=sys.stderr)
-    hosts = stack.enter_context(netns.namespaces(2)) if args.hosts == 2 else []
     children = Children(run_dir)
+    stack.callback(_check_leftovers, children)  # last of all (LIFO): after the namespaces went
+    hosts = stack.enter_context(netns.namespaces(2)) if args.hosts == 2 else []
     stack.callback(children.stop_all)  # runs before the namespaces go (ExitStack is LIFO)
     prefix = f"selfservice-bench-{os.getpid()}"
     stack.callback(_forget_cache_keys, prefix)
@@ -173,7 +191,10 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
     control.configure_backchannel(f"{site_url}/account/backchannel-logout/")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.load.settings", "SELFSERVICE_BENCH_TENANT": tenant_url,
            "SELFSERVICE_BENCH_CACHE_PREFIX": prefix, "SELFSERVICE_BENCH_REDIS_URL": REDIS_URL,
-           "PYTHONPATH": str(ROOT)}
+           "SELFSERVICE_BENCH_BUDGET": "" if args.no_budget else args.preset, "PYTHONPATH": str(ROOT),
+           # Behind HAProxy the client is the last X-Forwarded-For hop; on one host, REMOTE_ADDR.
+           "SELFSERVICE_BENCH_TRUSTED_PROXIES": "1" if hosts else "0",
+           "SELFSERVICE_BENCH_REQUEST_LIMITS": "off" if args.no_request_limits else "on"}
     _step("preparing the database")
     subprocess.run([sys.executable, "-m", "benchmarks.load.prepare"], cwd=ROOT, env=env, check=True, timeout=120)
 
@@ -182,39 +203,58 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
 
     _step("back-channel logout check")
     pins = ("a", "b") if hosts else (None, None)
-    check = backchannel_check(site_url, control, checker, "load-backchannel@example.com", *pins)
+    check = backchannel_check(site_url, control, checker, "load-backchannel@example.com", *pins,
+                              address=None if args.one_ip else "127.2.0.1")
 
     _step(f"signing in {args.users} users")
-    browsers = _sign_in_all(site_url, tenant_url, user_ids)
+    browsers = _sign_in_all(site_url, tenant_url, user_ids, args.one_ip)
     for browser in browsers:
         stack.callback(browser.close)
+    if args.warm:
+        _step(f"warming {args.warm} user(s) up: every tab once")
+        warmed = [warm_up(browser) for browser in browsers[:args.warm]]
+        if any(status != 200 for statuses in warmed for status in statuses):
+            raise RuntimeError(f"warming up answered {warmed}")
     before = {pid: rss_kib(pid) for pid in _workers(masters)}
 
     control.clear_requests()
     rate_limit = control.set_rate_limit(args.preset)
-    _step(f"rate limit: {rate_limit}; browsing for {args.seconds:.0f} s")
-    load = Load(browsers, args.seconds, args.think_ms)
+    _step(f"rate limit: {rate_limit}; browsing for {args.seconds:.0f} s"
+          + (f" or {args.requests} requests" if args.requests else ""))
+    load = Load(browsers, args.seconds, args.think_ms, max_requests=args.requests)
+    poller = Poller(tenant_url, lambda: sorted(_workers(masters)), lambda: len(load.samples))
+    stack.callback(poller.stop)
     stack.callback(load.stop)  # before the clients close (LIFO)
+    poller.start()
     seconds = load.run()
+    poller.stop()
     children.check_alive()
     log = control.requests()
+    entries, rss_timeline = poller.relative(load.t0)
     control.set_rate_limit(None)
     rss = [{"pid": pid, "host": host, "before": before.get(pid), "after": rss_kib(pid)}
            for pid, host in _workers(masters).items()]
 
     hosts_label = "two hosts behind HAProxy" if hosts else "one host"
     enforced = "one-bucket fallback" if rate_limit.startswith("fallback") else "per bucket"
-    info = {"title": f"{hosts_label}, {args.preset} preset ({enforced}), {args.users} users, {args.seconds:.0f} s"
-                     + (f" ({args.label})" if args.label else ""),
+    budget = "none (Auth0's headers only)" if args.no_budget else f'"{args.preset}"'
+    length = f"{args.requests} requests" if args.requests else f"{args.seconds:.0f} s"
+    info = {"title": f"{hosts_label}, {args.preset} preset ({enforced}), {args.users} users, {length}"
+                     + (", no budget" if args.no_budget else "") + (", one client address" if args.one_ip else "")
+                     + (", request limits off (diagnostic)" if args.no_request_limits else "")
+                     + (f", {args.warm} warm" if args.warm else "") + (f" ({args.label})" if args.label else ""),
+            "budget": budget, "warm": args.warm, "clients": "one address" if args.one_ip else "one address per user",
+            "request_limits": "off (diagnostic)" if args.no_request_limits else "as shipped", "max_requests": args.requests, "rss_timeline": rss_timeline,
             "users": args.users, "preset": args.preset, "seconds": seconds, "think_ms": args.think_ms, "latency_ms": args.latency_ms,
             "rate_limit": rate_limit, "hosts": args.hosts, "workers": args.workers, "threads": args.threads,
             "code": ref.code_version(ROOT), "machine": machine, "rss": rss,
             "tenant_code": "same" if tenant_root == ROOT else ref.code_version(tenant_root), "backchannel": check, "failures": load.failures}
-    summary = summarize(load.samples, log, plan=args.preset, seconds=seconds, users=args.users)
+    summary = summarize(load.samples, log, plan=args.preset, seconds=seconds, users=args.users, entries=entries)
     text = render(summary, info)
     (run_dir / "summary.json").write_text(json.dumps({"run": info, "summary": summary}, indent=2, default=str))
     (run_dir / "samples.json").write_text(json.dumps([asdict(s) for s in load.samples]))
     (run_dir / "log.json").write_text(json.dumps(log))
+    (run_dir / "timeline.json").write_text(json.dumps({"entries": entries, "rss": rss_timeline, "poll_errors": poller.errors}))
     if args.output:
         with args.output.open("a", encoding="utf-8") as out:
             out.write(text + "\n")
@@ -267,9 +307,11 @@ def _wait_until_serving(site_url: str, children: Children, timeout: float = 60) 
     raise TimeoutError(f"the site did not serve its login page within {timeout:.0f} s ({last})")
 
 
-def _sign_in_all(site_url: str, tenant_url: str, user_ids: list[str]) -> list[Browser]:
+def _sign_in_all(site_url: str, tenant_url: str, user_ids: list[str], one_ip: bool) -> list[Browser]:
     """Real logins, eight at a time (what matters is that each user holds a real session)."""
-    browsers = [open_browser(site_url, tenant_url, f"{uid.split('|', 1)[1]}@example.com") for uid in user_ids]
+    browsers = [open_browser(site_url, tenant_url, f"{uid.split('|', 1)[1]}@example.com",
+                             address=None if one_ip else client_address(index))
+                for index, uid in enumerate(user_ids)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(browsers), 8)) as pool:
         list(pool.map(sign_in, browsers))
     return browsers
@@ -277,6 +319,19 @@ def _sign_in_all(site_url: str, tenant_url: str, user_ids: list[str]) -> list[Br
 
 def _workers(masters: dict[int, str]) -> dict[int, str]:
     return {pid: host for master, host in masters.items() for pid in children_of(master)}
+
+
+def _check_leftovers(children: Children) -> None:
+    """After the cleanup: no live process in any group the run started, no namespace of this run."""
+    left = leftovers(children.groups)
+    names = ""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10, check=False).stdout
+    mine = [line.split()[0] for line in names.splitlines() if line.startswith(f"{netns.PREFIX}{os.getpid()}-")]
+    if left or mine:
+        _step(f"cleanup check FAILED: processes left {left}, namespaces left {mine}")
+    else:
+        _step(f"cleanup check: nothing left ({len(children.groups)} process groups gone, no namespace of this run)")
 
 
 def _forget_cache_keys(prefix: str) -> None:

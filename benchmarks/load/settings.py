@@ -2,8 +2,8 @@
 
 Why not the demo's own settings: the demo keeps sessions and the cache in one process (SQLite,
 LocMem), which hides exactly what the load runs measure (several workers and hosts sharing the
-Management token, the rate-limit state and, soon, the read cache). So: PostgreSQL, Redis
-through django-redis, ``DEBUG=False``, behind a proxy. Everything that varies between runs
+Management token, the rate-limit state, the Management budget and the read cache). So:
+PostgreSQL, Redis through django-redis, ``DEBUG=False``, behind a proxy. Everything that varies between runs
 comes from the environment (``benchmarks/load/run.py`` sets it); the defaults match what the
 harness starts on one host.
 
@@ -62,7 +62,16 @@ SELFSERVICE = {
     "AUTH0_BASE_URL": TENANT_URL,
     "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID", "selfservice-m2m"),
     "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET", "selfservice-m2m-secret"),
+    # The site paces itself to the plan the tenant enforces: the run's --preset ("free",
+    # "essentials", "enterprise"); empty (--no-budget) leaves only Auth0's rate-limit headers.
+    "MANAGEMENT_BUDGET": env("SELFSERVICE_BENCH_BUDGET", "free") or None,
+    # 1 behind HAProxy (two hosts), which appends the client's address to X-Forwarded-For.
+    "TRUSTED_PROXIES": int(env("SELFSERVICE_BENCH_TRUSTED_PROXIES", "0") or 0),
 }
+if env("SELFSERVICE_BENCH_REQUEST_LIMITS", "on") == "off":
+    # --no-request-limits, a diagnostic: the per-user/per-IP page request limits off (not the
+    # per-action change limits), to see the read cache and the budget without them.
+    SELFSERVICE["RATELIMIT"] = {"read.user": None, "read.ip": None, "write.user": None, "write.ip": None}
 SOCIAL_AUTH_AUTH0_DOMAIN = TENANT_NETLOC
 SOCIAL_AUTH_AUTH0_BASE_URL = TENANT_URL
 SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")
