@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
                   # generous (tab switches, paging), writes (any POST) tighter.
                   "read.user": "1200/m", "read.ip": "3000/m", "write.user": "30/m", "write.ip": "60/m",
                   # Auth0 login, per client IP (anonymous): POST /login/auth0/ and /complete/auth0/.
-                  "login.start": "20/m", "login.complete": "20/m"},
+                  "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no
     # header and takes the client IP from REMOTE_ADDR; 1 takes the last address the one proxy
     # added, and so on. Never more than the proxies you run: clients can write the header too.

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from selfservice.core import audit
 from selfservice.core.read_cache import forget_user
+from selfservice.login import limits
 from selfservice.login.logout_tokens import LogoutTokenError, SigningKeysUnavailable, validate
 from selfservice.login.session_map import end_local_sessions
 from selfservice.models import Auth0Session
@@ -35,6 +36,11 @@ class BackchannelLogoutView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        over = limits.check(request, "backchannel")
+        if over is not None:
+            refused = self.error("temporarily_unavailable", "Too many logout requests; try again later.", status=429)
+            refused["Retry-After"] = str(over.retry_after)
+            return refused
         token = request.POST.get("logout_token", "")
         if not token:
             return self.error("invalid_request", "The logout_token parameter is missing.")

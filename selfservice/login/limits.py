@@ -10,7 +10,9 @@ endpoint and JWKS calls of the callback, as fast as they can send requests.
 
 Rates come from ``SELFSERVICE["RATELIMIT"]``: ``"login.start"`` counts ``POST
 /login/auth0/`` (social-auth's begin view), ``"login.complete"`` counts the callback
-``/complete/auth0/``. ``None`` turns one off; a rate ``manage.py check`` reports as invalid
+``/complete/auth0/``, ``"login.backchannel"`` the back-channel logout endpoint (Auth0 posts from
+a few addresses; a flood of forged tokens would make us verify signatures and fetch the JWKS).
+``None`` turns one off; a rate ``manage.py check`` reports as invalid
 (selfservice.E016) counts nothing rather than breaking sign-in.
 """
 
@@ -32,9 +34,9 @@ __all__ = ["GROUPS", "Step", "Verdict", "check"]
 
 logger = logging.getLogger(__name__)
 
-Step = Literal["start", "complete"]
+Step = Literal["start", "complete", "backchannel"]
 #: django-ratelimit group of each step; also the key of its rate in SELFSERVICE["RATELIMIT"].
-GROUPS: dict[Step, str] = {"start": "login.start", "complete": "login.complete"}
+GROUPS: dict[Step, str] = {"start": "login.start", "complete": "login.complete", "backchannel": "login.backchannel"}
 _GROUP_PREFIX = "selfservice."
 
 

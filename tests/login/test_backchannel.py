@@ -315,3 +315,15 @@ def test_pruning_is_one_delete_with_database_sessions(alice: Any, settings: Any,
 
     with django_assert_num_queries(1):
         assert prune_stale_auth0_sessions() == 30
+
+
+def test_a_flood_of_logout_posts_is_refused_per_address_before_any_check(
+    tenant: Emulator, victim: Client, settings: Any
+) -> None:
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"login.backchannel": "2/m"}}
+    assert [post("not-a-token").status_code for _ in range(2)] == [400, 400]
+
+    refused = post(tenant.tenant.key.sign(claims(), typ="logout+jwt"))
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert still_signed_in(victim)  # the valid token was not even looked at
