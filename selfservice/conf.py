@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m",
                   # Every account page request, per signed-in user and per client IP: reads are
                   # generous (tab switches, paging), writes (any POST) tighter.
-                  "read.user": "1200/m", "read.ip": "3000/m", "write.user": "30/m", "write.ip": "60/m",
+                  "read.user": "3000/m", "read.ip": "6000/m", "write.user": "30/m", "write.ip": "60/m",
                   # Auth0 login, per client IP (anonymous): POST /login/auth0/ and /complete/auth0/.
                   "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no

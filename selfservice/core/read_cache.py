@@ -269,6 +269,10 @@ class ReadCache:
         while time.monotonic() < deadline:
             if self.cache.add(lock, 1, timeout=math.ceil(patience) + 1):
                 try:
+                    # Another reader may have stored a copy between our look and our lock.
+                    latest = self._entry(kind, user_id)
+                    if latest is not None and (entry is None or latest.at > entry.at) and not self.refresh:
+                        return self._serve(kind, user_id, latest, stale=False, as_type=fetch)
                     return self._fetch(kind, user_id, fetch, entry)
                 finally:
                     self.cache.delete(lock)
