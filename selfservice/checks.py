@@ -168,6 +168,9 @@ def _check_upstream_budget(merged: dict[str, Any]) -> list[CheckMessage]:
             else:
                 continue
             messages.append(PROBLEMS["bad_read_cache"](key="READ_CACHE_TTL", value=ttl, error=error))
+    proxies = merged.get("TRUSTED_PROXIES")
+    if not (isinstance(proxies, int) and not isinstance(proxies, bool) and proxies >= 0):
+        messages.append(PROBLEMS["bad_trusted_proxies"](value=proxies))
     stale = merged.get("READ_CACHE_STALE_TTL")
     if not (isinstance(stale, int) and not isinstance(stale, bool) and stale >= 0):
         messages.append(PROBLEMS["bad_read_cache"](key="READ_CACHE_STALE_TTL", value=stale, error="not a whole number"))

@@ -91,6 +91,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E018", {}, {"BUDGET_WAIT": -1}, ["selfservice.E018"]),
     ("selfservice.E019", {}, {"READ_CACHE_TTL": {"user": "5 min"}}, ["selfservice.E019"]),
     ("selfservice.E020", {}, {"PREFERENCES_PROFILE_LIMIT": "10 KB"}, ["selfservice.E020"]),
+    ("selfservice.E021", {}, {"TRUSTED_PROXIES": "1"}, ["selfservice.E021"]),
     ("selfservice.E030", {}, {"MFA_FACTORS": "otp"}, ["selfservice.E030"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
     ("selfservice.W002", {}, {"TIMEOUTT": 3}, ["selfservice.W002"]),

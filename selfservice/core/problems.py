@@ -131,6 +131,12 @@ PROBLEMS: dict[str, Problem] = {
         'READ_CACHE_TTL is a dict of kind ("user", "methods", "sessions") -> seconds (0 turns that '
         "kind's cache off); READ_CACHE_STALE_TTL is a whole number of seconds.",
     ),
+    "bad_trusted_proxies": Problem(
+        "selfservice.E021", Error,
+        'SELFSERVICE["TRUSTED_PROXIES"] = {value!r} is not a whole number of proxies (0 or more).',
+        "Use 0 (the default: the client IP is REMOTE_ADDR) or how many proxies in front of Django "
+        "append to X-Forwarded-For, never more: clients can write that header too.",
+    ),
     "bad_profile_limit": Problem(
         "selfservice.E020", Error,
         'SELFSERVICE["PREFERENCES_PROFILE_LIMIT"] = {value!r} is not a positive whole number of bytes.',

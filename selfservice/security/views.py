@@ -84,6 +84,8 @@ class SecurityTabView(AccountTabView):
     template_name = "selfservice/security.html"
     #: What a failed POST did not do, said next to the problem (see problem_response).
     not_done: Promise | None = None
+    #: What to say instead when the change was sent but Auth0's answer was lost.
+    unconfirmed: Promise | None = None
 
     def load_overview(self) -> tuple[SecurityOverview, tuple[AuthenticationMethod, ...]]:
         """The tenant's factors joined with the user's methods (raises gateway errors)."""
@@ -135,8 +137,11 @@ class SecurityTabView(AccountTabView):
         A POST also says what did not happen (``not_done``): "Auth0 is busy" alone leaves the user
         wondering whether their key was removed.
         """
-        if self.request.method == "POST" and self.not_done:
-            messages.error(self.request, str(self.not_done))
+        if self.request.method == "POST":
+            # An unconfirmed change may have happened: "nothing changed" would be a lie.
+            said = self.unconfirmed if problem.kind == "uncertain" else self.not_done
+            if said:
+                messages.error(self.request, str(said))
         return self.render_overview(None, problem=problem)
 
     def done(self, overview: SecurityOverview | None) -> HttpResponse:
@@ -223,6 +228,7 @@ class RemoveMethodView(SecurityTabView):
     http_method_names = ["get", "post"]
     confirm_template_name = "selfservice/security_remove.html"
     not_done = _("Nothing was removed.")
+    unconfirmed = _("We could not confirm whether the method was removed: reload the tab to see your methods.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         stepping_up = step_up.require_recent_login(self, "mfa.remove", self.confirm_url())
@@ -315,6 +321,7 @@ class RecoveryCodeView(SecurityTabView):
     code_template_name = "selfservice/security_recovery_code.html"
     confirm_template_name = "selfservice/security_recovery_confirm.html"
     not_done = _("Your recovery code was not changed.")
+    unconfirmed = _("Your previous recovery code may no longer work: generate a new one.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The confirm step ("Get a new recovery code?"); changes nothing."""

@@ -95,3 +95,31 @@ def test_an_unconfirmed_revoke_is_not_reported_as_signed_out(client_for: Any, te
     assert response.status_code == 503
     assert "We could not confirm this" in response.content.decode()
     assert not [str(m) for m in response.context["messages"] if "Signed out" in str(m)]
+
+
+@pytest.mark.parametrize(
+    ("action", "path", "says", "never"),
+    [
+        ("regenerate-recovery-code", r"/recovery-code-regeneration$", "may no longer work: generate a new one",
+         "was not changed"),
+        ("remove-method", r"/authentication-methods/", "could not confirm whether the method was removed",
+         "Nothing was removed"),
+    ],
+)
+def test_an_unconfirmed_security_change_never_says_nothing_happened(
+    client_for: Any, tenant: Emulator, action: str, path: str, says: str, never: str
+) -> None:
+    carol = client_for(CAROL)
+    carol.get(reverse("selfservice:security"))
+    if action == "remove-method":
+        url = reverse("selfservice:remove-method", args=[first_method(tenant, CAROL, "totp")])
+        data = {"confirm": "1"}
+    else:
+        url, data = reverse("selfservice:regenerate-recovery-code"), {}
+    tenant.add_fault(path, method=None, status=200, body="<html>", times=1)
+
+    response = carol.post(url, data)
+
+    messages = " ".join(str(m) for m in response.context["messages"])
+    assert response.status_code == 503
+    assert says in messages and never not in messages
