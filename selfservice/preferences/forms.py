@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
+from selfservice.core.form_rendering import stock_markup_renderer
 from selfservice.preferences.fields import build_field, field_label, schema_error
-from selfservice.preferences.rendering import preferences_renderer
 from selfservice.preferences.schemas import document_errors, fingerprint, property_kind
 
 __all__ = ["STATE_FIELD", "FieldGroup", "PreferencesForm", "build_form_class", "same_json"]
@@ -69,7 +69,7 @@ class PreferencesForm(forms.Form):
         if metadata is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(metadata)
         kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("renderer", preferences_renderer())
+        kwargs.setdefault("renderer", stock_markup_renderer())
         super().__init__(data, **kwargs)
         if not self.is_bound and STATE_FIELD not in self.initial:
             self.initial[STATE_FIELD] = self.sign_state(self.initial)

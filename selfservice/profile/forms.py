@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.core.adapter import PROFILE_FIELDS
+from selfservice.core.form_rendering import stock_markup_renderer
 
 if TYPE_CHECKING:
     from selfservice.gateway import UserProfile
@@ -58,6 +59,7 @@ class ProfileForm(forms.Form):
         if profile is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(profile, name) or "" for name in PROFILE_FIELDS}
         kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("renderer", stock_markup_renderer())
         super().__init__(data, **kwargs)
         allowed = set(editable) & set(PROFILE_FIELDS)
         for name in list(self.fields):

@@ -1,9 +1,10 @@
-"""The Preferences form's Python-written widget markup is byte for byte what Django's templates give.
+"""The forms' Python-written markup is byte for byte what Django's stock templates give.
 
-PreferencesRenderer replaces Django's stock widget templates (they cost most of the tab's render
-time): every widget the schema form builds is rendered both ways, unbound, bound with valid data,
-bound with invalid data and disabled, in English and Spanish, and must match exactly; a site that
-overrides a widget template gets its own template.
+StockMarkupRenderer replaces Django's stock form templates (they cost most of the Preferences
+and General tabs' render time): every field the Preferences form (two schemas) and the General
+form build is rendered both ways, unbound, bound with valid data and bound with invalid data, in
+English and Spanish, as a field group, widget, label, legend and each option, and must match
+exactly; a site that overrides a form template gets its own template.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from django.forms.renderers import DjangoTemplates, TemplatesSetting
 from django.test import override_settings
 from django.utils import translation
 
+from selfservice.core.form_rendering import STOCK_TEMPLATES, StockMarkupRenderer, stock_markup_renderer
 from selfservice.preferences.forms import build_form_class
-from selfservice.preferences.rendering import STOCK_TEMPLATES, PreferencesRenderer, preferences_renderer
+from selfservice.profile.forms import ProfileForm
 from tests.preferences.preferences_schema import FULL_SCHEMA
 
 DEMO_SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "demo_project" / "preference_schema.json").read_text())
@@ -40,9 +42,9 @@ def _markup(form: Any) -> list[str]:
     """Everything the Preferences templates ask a bound field for."""
     parts = []
     for field in form:
-        parts += [str(field), str(field.label_tag()), str(field.legend_tag())]
-        parts += [str(sub) for sub in field.subwidgets] if field.field.widget.input_type in ("radio", "checkbox") else []
-    return parts
+        parts += [str(field), str(field.label_tag()), str(field.legend_tag()), str(field.as_field_group()), str(field.errors)]
+        parts += [str(sub) for sub in field.subwidgets] if getattr(field.field.widget, "input_type", None) in ("radio", "checkbox") else []
+    return [*parts, str(form.non_field_errors())]
 
 
 @pytest.mark.parametrize("schema", [FULL_SCHEMA, DEMO_SCHEMA], ids=["full-schema", "demo-schema"])
@@ -51,7 +53,7 @@ def _markup(form: Any) -> list[str]:
 def test_every_widget_is_rendered_byte_for_byte_as_django_renders_it(db: None, schema: dict[str, Any], data: Any, language: str) -> None:
     form_class = build_form_class(schema)
     with translation.override(language):
-        fast = form_class(data, metadata={"member_id": "M-1 & <2>"}, renderer=PreferencesRenderer(DjangoTemplates()))
+        fast = form_class(data, metadata={"member_id": "M-1 & <2>"}, renderer=StockMarkupRenderer(DjangoTemplates()))
         stock = form_class(data, metadata={"member_id": "M-1 & <2>"}, renderer=DjangoTemplates())
         if data is not None:
             assert fast.is_valid() == stock.is_valid() == (data is VALID)
@@ -59,11 +61,31 @@ def test_every_widget_is_rendered_byte_for_byte_as_django_renders_it(db: None, s
         assert len(_markup(fast)) > 3 * len(list(fast))
 
 
-def test_the_form_uses_the_fast_renderer_and_django_s_templates_are_recognised(db: None) -> None:
+PROFILE_FIELDS = ("name", "given_name", "family_name", "nickname", "picture")
+PROFILE_VALID = {"name": "Ana <b>&amp;", "given_name": "Ana", "family_name": 'O"Neil', "nickname": "", "picture": "https://example.com/a.png?x=1&y=2"}
+PROFILE_INVALID = {"name": "x" * 400, "picture": "javascript:alert(1)"}
+
+
+@pytest.mark.parametrize("data", [None, PROFILE_VALID, PROFILE_INVALID], ids=["unbound", "valid", "invalid"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_general_field_is_rendered_byte_for_byte_as_django_renders_it(data: Any, language: str) -> None:
+    with translation.override(language):
+        fast = ProfileForm(data, editable=PROFILE_FIELDS, renderer=StockMarkupRenderer(DjangoTemplates()))
+        stock = ProfileForm(data, editable=PROFILE_FIELDS, renderer=DjangoTemplates())
+        if data is not None:
+            assert fast.is_valid() == stock.is_valid() == (data is PROFILE_VALID)
+        assert _markup(fast) == _markup(stock)
+        assert any('class="helptext"' in part for part in _markup(fast))
+        if data is PROFILE_INVALID:
+            assert any('class="errorlist"' in part and "_error" in part for part in _markup(fast))
+
+
+def test_the_forms_use_the_fast_renderer_and_django_s_templates_are_recognised(db: None) -> None:
     form = build_form_class(FULL_SCHEMA)()
-    assert isinstance(form.renderer, PreferencesRenderer)
+    assert isinstance(form.renderer, StockMarkupRenderer)
+    assert isinstance(ProfileForm(editable=PROFILE_FIELDS).renderer, StockMarkupRenderer)
     # On this Django version every replaced template is the stock one, so the fast path is taken.
-    assert preferences_renderer().stock_templates() == frozenset(STOCK_TEMPLATES)
+    assert stock_markup_renderer().stock_templates() == frozenset(STOCK_TEMPLATES)
 
 
 def test_a_site_that_overrides_a_widget_template_gets_its_own_markup(db: None, tmp_path: Path) -> None:
@@ -76,7 +98,7 @@ def test_a_site_that_overrides_a_widget_template_gets_its_own_markup(db: None, t
         "OPTIONS": {"context_processors": []},
     }]
     with override_settings(TEMPLATES=templates, INSTALLED_APPS=["django.forms", "selfservice", "django.contrib.contenttypes", "django.contrib.auth"]):
-        renderer = PreferencesRenderer(TemplatesSetting())
+        renderer = StockMarkupRenderer(TemplatesSetting())
         form = build_form_class(FULL_SCHEMA)(renderer=renderer)
         assert "django/forms/widgets/select.html" not in renderer.stock_templates()
         assert str(form["language"]) == '<select class="site-select" name="language"></select>'

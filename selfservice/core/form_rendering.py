@@ -1,11 +1,12 @@
-"""A form renderer that writes Django's stock widget markup in Python, byte for byte.
+"""A form renderer that writes Django's stock form markup in Python, byte for byte.
 
-Why: the Preferences form is the most expensive thing the account pages render. Django renders
-every widget, every ``<option>`` and every label through a template of its own (``select.html``
-includes ``select_option.html`` per option, which includes ``attrs.html``...), so a twelve-field
-form runs ~150 template includes per request: most of the tab's server time (benchmarks/
-RESULTS.md, "Server time per tab"). The markup those templates produce is tiny and fixed, so
-:class:`PreferencesRenderer` produces the same bytes with string building, and nothing else
+Why: the forms are the most expensive thing the account pages render. Django renders every
+field group, widget, ``<option>``, label and error list through a template of its own
+(``select.html`` includes ``select_option.html`` per option, which includes ``attrs.html``...),
+so the twelve-field Preferences form ran ~150 template includes per request, most of the tab's
+server time (benchmarks/RESULTS.md, "Server time per tab"); the five-field General form spent
+60 % of its render in ``field.html``. The markup those templates produce is small and fixed, so
+:class:`StockMarkupRenderer` produces the same bytes with string building, and nothing else
 changes: same widgets, same context (``Widget.get_context``), same escaping rules as the template
 engine (``{{ value }}``: localized, ``conditional_escape``; ``|stringformat:'s'``: ``str()``,
 safe input stays safe).
@@ -15,8 +16,8 @@ replaces through the fallback renderer (the site's ``FORM_RENDERER``) and compar
 the SHA-256 of the stock file (the same in Django 5.2, 6.0 and 6.1). A site that overrides
 ``django/forms/widgets/select.html`` (or uses another renderer whose templates differ) gets its own
 template, rendered by its renderer; so does any template name not listed here.
-``tests/preferences/test_rendering.py`` checks the bytes against Django's renderer for every
-widget the schema form builds, bound, unbound and invalid.
+``tests/core/test_form_rendering.py`` checks the bytes against Django's renderer for every
+field the Preferences and General forms build, bound, unbound and invalid.
 """
 
 from __future__ import annotations
@@ -33,12 +34,15 @@ from django.template.context import Context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
-__all__ = ["STOCK_TEMPLATES", "PreferencesRenderer", "preferences_renderer"]
+__all__ = ["STOCK_TEMPLATES", "StockMarkupRenderer", "stock_markup_renderer"]
 
 #: SHA-256 of the stock templates this module writes in Python (Django 5.2.x, 6.0.x, 6.1.x).
 STOCK_TEMPLATES: dict[str, str] = {
     "django/forms/attrs.html": "5053e00975c20246ee9b1644d4d33e689544e1509ed918c2ac72cdb1e89bbf72",
     "django/forms/label.html": "d1b2427488fc1b97b619ac3741447464c77055abc2f34630c52e44d12864ce61",
+    "django/forms/field.html": "fd3b0b7c28d88f5bb39648f2f6a25dab2ad97afb601f4f017cc79b8a5add78c5",
+    "django/forms/errors/list/default.html": "2a6c759f0af3438f4c68ff3419dd7b182e53407e01edda166b72376b35efa070",
+    "django/forms/errors/list/ul.html": "84f81a22e37d9f5a6f7726c4b3acca2bf3a416284831b4dbe7291c4d0940484c",
     "django/forms/widgets/attrs.html": "f729483efe44660fabc76a8f2e0a1b464c3a66afd625233c92dd74e8fa5261ad",
     "django/forms/widgets/input.html": "770cf3acba1c18b65021a19efbf5fc93bcfcee357a005b67dbc2e2967527507d",
     "django/forms/widgets/select.html": "ed4d11ce3784486f3b10dcd08cf45417bd60bcabc68d556f5dca6c5b6f814d1e",
@@ -60,6 +64,7 @@ STOCK_TEMPLATES: dict[str, str] = {
 _INPUT_ALIASES = frozenset(name for name, digest in STOCK_TEMPLATES.items() if digest == STOCK_TEMPLATES["django/forms/widgets/text.html"])
 _CHOICE_INPUTS = ("django/forms/widgets/radio.html", "django/forms/widgets/checkbox_select.html")
 _OPTION_INPUTS = ("django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html")
+_WHOLE_CONTEXT = frozenset({"django/forms/label.html", "django/forms/field.html", "django/forms/errors/list/default.html"})
 _CONTEXT = Context(autoescape=True)  # what render_value_in_context reads: autoescape, use_l10n, use_tz
 
 
@@ -140,11 +145,38 @@ def _label(context: Mapping[str, Any]) -> str:
     return f"<{tag}{_attrs(context.get('attrs') or {})}>{_text(context.get('label', ''))}</{tag}>"
 
 
+def _field(context: Mapping[str, Any]) -> str:
+    """``field.html`` (``BoundField.as_field_group``): label or legend, help text, errors, widget."""
+    field = context["field"]
+    if field.use_fieldset:
+        described = f' aria-describedby="{_text(field.aria_describedby)}"' if field.aria_describedby else ""
+        head = f"\n  <fieldset{described}>\n  {_text(field.legend_tag()) if field.label else ''}\n"
+    else:
+        head = f"\n  {_text(field.label_tag()) if field.label else ''}\n"
+    helptext = ""
+    if field.help_text:
+        target = f' id="{_text(field.auto_id)}_helptext"' if field.auto_id else ""
+        helptext = f'<div class="helptext"{target}>{_text(mark_safe(field.help_text))}</div>'
+    tail = "</fieldset>" if field.use_fieldset else ""
+    return f"{head}\n{helptext}\n{_text(field.errors)}\n{_text(field)}{tail}\n".strip()
+
+
+def _errors(context: Mapping[str, Any]) -> str:
+    """``errors/list/default.html`` = ``ul.html``: ``<ul class=… id=…_error><li>…</li></ul>`` or ""."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    target = f' id="{_text(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{_text(error)}</li>" for error in errors)
+    return f'<ul class="{_text(context["error_class"])}"{target}>{items}</ul>'
+
+
 def _options_stock(widget: Mapping[str, Any], allowed: tuple[str, ...]) -> bool:
     return all(option["template_name"] in allowed for _g, options, _i in widget["optgroups"] for option in options)
 
 
-class PreferencesRenderer(BaseRenderer):
+class StockMarkupRenderer(BaseRenderer):
     """Django's stock widget and label templates written in Python; anything else through ``fallback``."""
 
     def __init__(self, fallback: BaseRenderer | None = None) -> None:
@@ -156,7 +188,7 @@ class PreferencesRenderer(BaseRenderer):
         self._stock: frozenset[str] | None = None
         self._lock = threading.Lock()
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> PreferencesRenderer:
+    def __deepcopy__(self, memo: dict[int, Any]) -> StockMarkupRenderer:
         return self  # shared and stateless apart from the one-time check (copying a form keeps it)
 
     def get_template(self, template_name: str) -> Any:
@@ -189,12 +221,16 @@ class PreferencesRenderer(BaseRenderer):
         writer = self._writer(name, stock)
         if writer is None:
             return None
-        return writer(context) if name == "django/forms/label.html" else writer(context["widget"])
+        return writer(context) if name in _WHOLE_CONTEXT else writer(context["widget"])
 
     def _writer(self, name: str, stock: frozenset[str]) -> Callable[[Mapping[str, Any]], str | None] | None:
         needs_attrs = {"django/forms/widgets/attrs.html", "django/forms/widgets/input.html"}
         if name == "django/forms/label.html":
             return _label if {name, "django/forms/attrs.html"} <= stock else None
+        if name == "django/forms/field.html":
+            return _field if name in stock else None
+        if name == "django/forms/errors/list/default.html":
+            return _errors if {name, "django/forms/errors/list/ul.html"} <= stock else None
         if name in _INPUT_ALIASES:
             return (lambda widget: _input(widget).strip()) if {name} | needs_attrs <= stock else None
         if name == "django/forms/widgets/select.html":
@@ -210,12 +246,12 @@ class PreferencesRenderer(BaseRenderer):
         return None
 
 
-_current: list[PreferencesRenderer] = []
+_current: list[StockMarkupRenderer] = []
 
 
-def preferences_renderer() -> PreferencesRenderer:
+def stock_markup_renderer() -> StockMarkupRenderer:
     """The shared renderer over the site's current ``FORM_RENDERER`` (rebuilt when that changes)."""
     fallback = get_default_renderer()
     if not _current or _current[0].fallback is not fallback:
-        _current[:] = [PreferencesRenderer(fallback)]
+        _current[:] = [StockMarkupRenderer(fallback)]
     return _current[0]
