@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
@@ -45,6 +47,7 @@ __all__ = [
     "is_plan_restriction",
     "order_sessions",
     "remember_revoked",
+    "revoke_urls",
     "row_for",
 ]
 
@@ -56,6 +59,9 @@ PAGE_TAKE = 50
 # revoked are hidden from the list for this long, so a revoked row does not come back on reload.
 REVOKED_MEMORY_SECONDS = 300
 REVOKED_SESSION_KEY = "selfservice_revoked_sids"
+_PLACEHOLDER = "selfservice-session-id"
+# What reverse() leaves unquoted in a path segment (RFC 3986 sub-delims, ~ : @), minus "/".
+_SEGMENT_SAFE = "!$&'()*+,;=~:@"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Auth0's authentication method names (session.authentication.methods[].name).
@@ -110,6 +116,8 @@ class SessionRow:
     expires_at: datetime | None
     applications: tuple[str, ...]
     authentication: tuple[str, ...]
+    #: Where this row's sign-out button posts (``selfservice:revoke-session``; see :func:`revoke_urls`).
+    revoke_url: str = ""
 
 
 def fetch_sessions(gateway: ReadCache, user_id: str, current_sid: str | None, hidden: Iterable[str] = ()) -> SessionList:
@@ -152,7 +160,17 @@ def order_sessions(sessions: Iterable[Session], current_sid: str | None) -> tupl
     return tuple(sorted(sessions, key=key))
 
 
-def row_for(session: Session, current_sid: str | None) -> SessionRow:
+def revoke_urls() -> Callable[[str], str]:
+    """``session id -> its revoke URL``, reversing once per page instead of once per row.
+
+    The same path :func:`django.urls.reverse` builds (script prefix, mount point, quoting of a
+    path segment), with the id put where a placeholder was.
+    """
+    head, tail = reverse("selfservice:revoke-session", args=[_PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
+    return lambda session_id: f"{head}{quote(session_id, safe=_SEGMENT_SAFE)}{tail}"
+
+
+def row_for(session: Session, current_sid: str | None, revoke_url: Callable[[str], str] | None = None) -> SessionRow:
     """Describe one session for a person (the user agent parsed, labels translated)."""
     device = session.device
     expiries = [moment for moment in (session.expires_at, session.idle_expires_at) if moment is not None]
@@ -166,6 +184,7 @@ def row_for(session: Session, current_sid: str | None) -> SessionRow:
         expires_at=min(expiries) if expiries else None,
         applications=application_names(session.client_ids),
         authentication=authentication_labels(session),
+        revoke_url=(revoke_url or revoke_urls())(session.id),
     )
 
 

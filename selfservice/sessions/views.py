@@ -39,6 +39,7 @@ from selfservice.sessions.listing import (
     forget_revoked,
     is_plan_restriction,
     remember_revoked,
+    revoke_urls,
     row_for,
 )
 
@@ -87,6 +88,7 @@ class SessionsView(AccountTabView):
         except GatewayError as error:
             return self.failure(error)
         page = Paginator(listing.sessions, get_settings().sessions_page_size).get_page(page_number)
+        urls = revoke_urls()
         extra: dict[str, Any] = {}
         if page.paginator.num_pages > 1:
             # Each page its own <title>, so Back/Forward history entries can be told apart.
@@ -97,7 +99,7 @@ class SessionsView(AccountTabView):
             status=status,
             **extra,
             page_obj=page,
-            rows=[row_for(session, current) for session in page.object_list],
+            rows=[row_for(session, current, urls) for session in page.object_list],
             total=len(listing.sessions),
             complete=listing.complete,
             current_known=bool(current),

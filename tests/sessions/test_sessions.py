@@ -117,7 +117,7 @@ def test_times_are_machine_readable_and_shown_in_the_active_timezone(
 
     html = logged_in_client.get(URL).content.decode()
 
-    assert '<time datetime="' in html and "+0100" in html and " ago</time>" in html and ">in " in html
+    assert '<time datetime="' in html and "+01:00\">" in html and " ago</time>" in html and ">in " in html
 
 
 def test_applications_and_sign_in_methods_are_named_for_people(
@@ -483,3 +483,16 @@ def test_each_page_has_its_own_title_for_the_browser_history(
     assert "<title>Sessions, page 1 of 2 · Your account</title>" in logged_in_client.get(URL).content.decode()
     partial = logged_in_client.get(URL, {"page": "2"}, headers=HTMX).content.decode()
     assert "<title>Sessions, page 2 of 2 · Your account</title>" in partial
+
+
+def test_each_row_posts_to_its_own_revoke_url_exactly_as_reverse_builds_it(logged_in_client: Client, tenant: Emulator) -> None:
+    odd = "odd id+with~chars:@!$&'()*,;=%é"
+    tenant.add_session(ALICE, {"id": odd})
+
+    html = logged_in_client.get(URL).content.decode()
+
+    for sid in [*alices(tenant), odd]:
+        expected = reverse("selfservice:revoke-session", args=[sid]).replace("&", "&amp;").replace("'", "&#x27;")
+        assert f'action="{expected}"' in html, sid
+    assert logged_in_client.post(reverse("selfservice:revoke-session", args=[odd])).status_code == 302
+    assert odd not in {session["id"] for session in tenant.tenant.user_sessions(ALICE)}
