@@ -5,7 +5,8 @@
 1. upstream Management calls per action (``bench_calls``; deterministic);
 2. server time of each tab vs the bare render vs static bytes (``bench_render``; ratios);
 3. time, upstream calls, queries and bytes per page (``bench_pages``);
-4. Management tokens for many gateway calls from many threads (``bench_token_cache``).
+4. Management tokens for many gateway calls from many threads (``bench_token_cache``);
+5. bytes over the wire per tab, compressed and not, and the static files (``bench_wire``).
 
 All of it runs in this process against the in-process emulator (no sockets, no services, no
 child processes). The load harness is its own command, ``python -m benchmarks.load.run``: it
@@ -17,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks import bench_calls, bench_pages, bench_render, bench_token_cache, inprocess, load
+from benchmarks import bench_calls, bench_pages, bench_render, bench_token_cache, bench_wire, inprocess, load
 
 
 def main() -> None:
@@ -34,6 +35,7 @@ def main() -> None:
         ("Tab vs bare render vs static bytes", lambda: bench_render.table(rounds=rounds)),
         ("Pages", lambda: bench_pages.table(requests=requests)),
         ("Token cache", lambda: bench_token_cache.table(calls=calls)),
+        ("Bytes over the wire", bench_wire.table),
     ):
         print(f"## {title}\n")
         print(render())
