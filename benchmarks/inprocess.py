@@ -89,9 +89,13 @@ def django_user(uid: str) -> Any:
 
 
 def client_for(uid: str) -> Client:
-    """A test client signed in (``force_login``) as the Django user linked to ``uid``."""
+    """A test client signed in (``force_login``) as the Django user linked to ``uid``, as a login leaves it."""
     client = Client()
-    client.force_login(django_user(uid))
+    user = django_user(uid)
+    client.force_login(user)
+    session = client.session
+    session["selfservice_auth0_user_id"] = [str(user.pk), uid]  # what a real sign-in keeps (session_map)
+    session.save()
     return client
 
 

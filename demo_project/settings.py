@@ -15,6 +15,7 @@ from pathlib import Path
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 from selfservice.core.csp import csp_settings
+from selfservice.emulator.settings import emulated_tenant
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,21 +101,7 @@ EMULATOR_PORT = 8001
 AUTH0_DOMAIN = env("AUTH0_DOMAIN")
 DEMO_EMULATOR: dict[str, str | int] | None = None if AUTH0_DOMAIN else {"host": EMULATOR_HOST, "port": EMULATOR_PORT}
 
-if DEMO_EMULATOR is None:
-    SELFSERVICE = {
-        "AUTH0_DOMAIN": AUTH0_DOMAIN,
-        "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID"),
-        "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET"),
-    }
-else:
-    SELFSERVICE = {
-        "AUTH0_DOMAIN": f"{EMULATOR_HOST}:{EMULATOR_PORT}",
-        "AUTH0_BASE_URL": f"http://{EMULATOR_HOST}:{EMULATOR_PORT}",
-        "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID", "selfservice-m2m"),
-        "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET", "selfservice-m2m-secret"),
-    }
-
-# Login through social-auth-app-django (the emulator's web client is the default).
+# Login through social-auth-app-django with selfservice's backend (README "Using the app in a site").
 AUTHENTICATION_BACKENDS = ["selfservice.backends.Auth0OAuth2", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "selfservice:login"
 LOGIN_REDIRECT_URL = "selfservice:index"
@@ -122,12 +109,22 @@ LOGOUT_REDIRECT_URL = "gateway-status"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 # social-core's default pipeline + the step that keeps sid and auth_time in the Django session.
 SOCIAL_AUTH_PIPELINE = (*DEFAULT_AUTH_PIPELINE, "selfservice.pipeline.store_auth0_session")
-SOCIAL_AUTH_AUTH0_DOMAIN = SELFSERVICE["AUTH0_DOMAIN"]
-# selfservice.backends.Auth0OAuth2 sends login calls here (plain http to the emulator).
-SOCIAL_AUTH_AUTH0_BASE_URL = SELFSERVICE.get("AUTH0_BASE_URL")
-SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")
-SOCIAL_AUTH_AUTH0_SECRET = env("AUTH0_WEB_CLIENT_SECRET", "selfservice-web-secret")
-SOCIAL_AUTH_AUTH0_SCOPE = ["openid", "profile", "email"]
+
+if DEMO_EMULATOR is None:
+    # Both halves at the one tenant: the Management API (SELFSERVICE) and the login.
+    SELFSERVICE = {
+        "AUTH0_DOMAIN": AUTH0_DOMAIN,
+        "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID"),
+        "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET"),
+    }
+    SOCIAL_AUTH_AUTH0_DOMAIN = AUTH0_DOMAIN
+    SOCIAL_AUTH_AUTH0_BASE_URL = None
+    SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")
+    SOCIAL_AUTH_AUTH0_SECRET = env("AUTH0_WEB_CLIENT_SECRET", "selfservice-web-secret")
+else:
+    # SELFSERVICE and SOCIAL_AUTH_AUTH0_DOMAIN/BASE_URL/KEY/SECRET, all at the emulated tenant
+    # (rundemo points them at the port the emulator really got).
+    globals().update(emulated_tenant(f"http://{EMULATOR_HOST}:{EMULATOR_PORT}"))
 
 # --- Content-Security-Policy (README "Content-Security-Policy") ------------------------------
 # Django 6.x's own middleware, or django-csp on 5.2: selfservice.core.csp picks. form-action lists

@@ -95,6 +95,37 @@ def _check_base_url(merged: dict[str, Any]) -> list[CheckMessage]:
     return [PROBLEMS["bad_base_url"](value=value)]
 
 
+def _check_same_tenant(merged: dict[str, Any]) -> list[CheckMessage]:
+    """W003 when the Management API and the login would reach different tenants.
+
+    The two halves are configured apart (``SELFSERVICE`` for the Management API, social-auth's
+    ``SOCIAL_AUTH_AUTH0_*`` for the login), and pointing only one at the emulator otherwise shows
+    up as a login at the real Auth0 domain. Compared as origins (scheme, host, port). Skipped when
+    either side is missing or malformed: that is E002/E005/E006, or a site that logs in another way.
+    """
+    management = _origin(merged["AUTH0_BASE_URL"]) if merged["AUTH0_BASE_URL"] else _domain_origin(merged["AUTH0_DOMAIN"])
+    login_base = getattr(settings, "SOCIAL_AUTH_AUTH0_BASE_URL", None)
+    login = _origin(login_base) if login_base else _domain_origin(getattr(settings, "SOCIAL_AUTH_AUTH0_DOMAIN", None))
+    if management is None or login is None or management == login:
+        return []
+    return [PROBLEMS["tenant_mismatch"](management=management, login=login)]
+
+
+def _domain_origin(domain: Any) -> str | None:
+    return _origin(f"https://{domain}") if _is_bare_host(domain) else None
+
+
+def _origin(value: Any) -> str | None:
+    """``scheme://host[:port]``, lower case, the scheme's default port left out; None if unusable."""
+    if not _is_http_origin(value):
+        return None
+    parts = urlsplit(value)
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    host = str(parts.hostname)
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
+
+
 def _check_numbers(merged: dict[str, Any]) -> list[CheckMessage]:
     messages = []
     timeout = merged["TIMEOUT"]
@@ -192,6 +223,7 @@ def _check_unknown_keys(given: dict[Any, Any]) -> list[CheckMessage]:
 _SETTING_CHECKS: tuple[Callable[[dict[str, Any]], list[CheckMessage]], ...] = (
     _check_credentials,
     _check_base_url,
+    _check_same_tenant,
     _check_numbers,
     _check_cache,
     _check_dotted_paths,

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "AUTH0_DOMAIN": "",
     # Machine-to-machine application that calls the Management API (client credentials). Required.
     "AUTH0_CLIENT_ID": "",
+    # Its secret. Required; read it from the environment, never from source control.
     "AUTH0_CLIENT_SECRET": "",
     # Management API audience; None means "https://{AUTH0_DOMAIN}/api/v2/".
     "AUTH0_AUDIENCE": None,
@@ -43,7 +44,11 @@ DEFAULTS: dict[str, Any] = {
                   # generous (tab switches, paging), writes (any POST) tighter.
                   "read.user": "3000/m", "read.ip": "6000/m", "write.user": "30/m", "write.ip": "60/m",
                   # Auth0 login, per client IP (anonymous): POST /login/auth0/ and /complete/auth0/.
-                  "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m"},
+                  "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m",
+                  # Privacy tab: downloads of "my data" and account deletion attempts, per user.
+                  "privacy.export": "5/h", "account.delete": "5/m",
+                  # General tab: starting or confirming a link, and unlinking, per user.
+                  "identities.link": "10/m", "identities.unlink": "10/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no
     # header and takes the client IP from REMOTE_ADDR; 1 takes the last address the one proxy
     # added, and so on. Never more than the proxies you run: clients can write the header too.
@@ -84,10 +89,23 @@ DEFAULTS: dict[str, Any] = {
     "MANAGEMENT_BUDGET": None,
     # Seconds a read with no cached copy may wait for budget before the tab says "busy".
     "BUDGET_WAIT": 2.0,
+    # General tab: connections a user may link as another way of signing in, e.g.
+    # ["google-oauth2", "github"] (each enabled for the login application). Empty: no Link button.
+    "LINK_CONNECTIONS": [],
     # Step-up: sensitive actions (remove an MFA method, a new recovery code, sign out everywhere
     # else) need a sign-in at most this many seconds old (the ID token's auth_time); an older
     # one signs in again first (max_age=0, prompt=login). None turns step-up off.
     "STEP_UP_MAX_AGE": 300,
+    # Security activity (security/activity/): days a user's security events are kept and shown.
+    # `manage.py selfservice_prune` deletes older rows (run it daily); None keeps them forever.
+    "ACTIVITY_RETENTION_DAYS": 180,
+    # Security activity: events shown per page (1..100).
+    "ACTIVITY_PAGE_SIZE": 25,
+    # Delete my account (privacy/delete/): once Auth0 deleted the account, the Django user is
+    # "delete"d (with everything that cascades from it and the user's audit events) or
+    # "anonymise"d (kept for the site's own records, inactive, without name, email, password or
+    # social-auth link; its audit events lose IP, user agent and ids). Anything else: "anonymise".
+    "ACCOUNT_DELETION": "delete",
 }
 
 #: Auth0's published Management API limits per plan (auth0-facts.md §6.3), as MANAGEMENT_BUDGET.
@@ -148,6 +166,9 @@ class SelfServiceSettings:
     budget_wait: float
     trusted_proxies: int
     step_up_max_age: int | None
+    activity_retention_days: int | None
+    activity_page_size: int
+    account_deletion: str
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -192,6 +213,9 @@ def get_settings() -> SelfServiceSettings:
         budget_wait=max(_as_float(merged["BUDGET_WAIT"], DEFAULTS["BUDGET_WAIT"]), 0.0),
         trusted_proxies=_non_negative_int(merged["TRUSTED_PROXIES"], 0),
         step_up_max_age=_step_up_max_age(merged["STEP_UP_MAX_AGE"]),
+        activity_retention_days=_retention_days(merged["ACTIVITY_RETENTION_DAYS"]),
+        activity_page_size=_activity_page_size(merged["ACTIVITY_PAGE_SIZE"]),
+        account_deletion="delete" if merged["ACCOUNT_DELETION"] == "delete" else "anonymise",
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )
@@ -220,6 +244,16 @@ def _positive_int(value: Any, default: int) -> int:
 def _step_up_max_age(value: Any) -> int | None:
     # A bad value is reported by selfservice.E050; at run time the default applies (step-up stays on).
     return None if value is None else _positive_int(value, DEFAULTS["STEP_UP_MAX_AGE"])
+
+
+def _retention_days(value: Any) -> int | None:
+    # None keeps events forever; anything that is not a positive whole number: the default.
+    return None if value is None else _positive_int(value, DEFAULTS["ACTIVITY_RETENTION_DAYS"])
+
+
+def _activity_page_size(value: Any) -> int:
+    size = _positive_int(value, DEFAULTS["ACTIVITY_PAGE_SIZE"])
+    return size if size <= 100 else int(DEFAULTS["ACTIVITY_PAGE_SIZE"])
 
 
 def _non_negative_int(value: Any, default: int) -> int:

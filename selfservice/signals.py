@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["authentication_method_removed", "preferences_updated", "profile_updated", "session_revoked"]
+__all__ = [
+    "account_deleted",
+    "authentication_method_removed",
+    "preferences_updated",
+    "profile_updated",
+    "session_revoked",
+]
 
 # The signed-in user changed root attributes of their Auth0 profile on the General tab.
 # Arguments:
@@ -51,3 +57,16 @@ session_revoked = Signal()
 #   auth0_user_id   the Auth0 user id that was changed
 #   changed_keys    sorted list of the user_metadata keys sent (deleted ones included)
 preferences_updated = Signal()
+
+# The signed-in user deleted their account (Privacy tab). Sent once Auth0 deleted the user and
+# its sessions, *before* the app deletes or anonymises the Django user (ACCOUNT_DELETION), so a
+# receiver can still follow the user's relations to clean up the site's own data. Sent with
+# send_robust: a receiver that raises is logged and the deletion still completes (the Auth0
+# account is already gone; the local cleanup must not stop half-way).
+# Arguments:
+#   sender          the view class
+#   request         the HttpRequest
+#   user            the Django user (still saved)
+#   auth0_user_id   the deleted Auth0 user id
+#   mode            "delete" or "anonymise": what happens to the Django user next
+account_deleted = Signal()

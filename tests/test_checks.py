@@ -11,6 +11,7 @@ from django.core.management.base import SystemCheckError
 from django_htmx.middleware import HtmxMiddleware
 
 from selfservice.checks import PROBLEMS, check_settings
+from selfservice.emulator.settings import emulated_tenant
 
 CLEAN = {
     "AUTH0_DOMAIN": "example.eu.auth0.com",
@@ -27,6 +28,7 @@ def clean(settings: Any) -> Any:
     settings.DEBUG = False
     settings.CACHES = SHARED_CACHE
     settings.SELFSERVICE = dict(CLEAN)
+    settings.SOCIAL_AUTH_AUTH0_DOMAIN = CLEAN["AUTH0_DOMAIN"]  # the login at the same tenant (W003)
     return settings
 
 
@@ -44,6 +46,7 @@ def test_clean_configuration_reports_nothing(clean: Any) -> None:
 
 def test_clean_configuration_with_every_key_set_reports_nothing(clean: Any) -> None:
     clean.CACHES = {**SHARED_CACHE, "tokens": SHARED_CACHE["default"]}
+    clean.SOCIAL_AUTH_AUTH0_BASE_URL = "http://127.0.0.1:8001"
     clean.SELFSERVICE = {
         **CLEAN,
         "AUTH0_DOMAIN": "127.0.0.1:8001",
@@ -95,6 +98,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E030", {}, {"MFA_FACTORS": "otp"}, ["selfservice.E030"]),
     ("selfservice.W001", {"CACHES": LOCMEM_CACHE}, {}, ["selfservice.W001"]),
     ("selfservice.W002", {}, {"TIMEOUTT": 3}, ["selfservice.W002"]),
+    ("selfservice.W003", {"SOCIAL_AUTH_AUTH0_DOMAIN": "other.eu.auth0.com"}, {}, ["selfservice.W003"]),
     ("selfservice.W030", {}, {"MFA_FACTORS": ["otp", "phone"]}, ["selfservice.W030"]),
     ("selfservice.W031", {}, {"MFA_FACTORS": ["otp", "duo"]}, ["selfservice.W031"]),
     ("selfservice.W032", {}, {"MFA_FACTORS": []}, ["selfservice.W032"]),
@@ -253,3 +257,63 @@ class CustomHtmxMiddleware(HtmxMiddleware):
 def test_rates_django_ratelimit_cannot_read_are_refused(clean: Any, rate: Any) -> None:
     clean.SELFSERVICE = {**CLEAN, "RATELIMIT": {"profile.update": rate, "other": "5/h"}}
     assert ids(check_settings(None)) == ["selfservice.E016"]
+
+
+def test_the_emulator_helper_points_both_halves_at_one_tenant(clean: Any) -> None:
+    for name, value in emulated_tenant("http://127.0.0.1:8001").items():
+        setattr(clean, name, value)
+    assert check_settings(None) == []
+
+
+def test_a_management_api_at_the_emulator_and_a_login_at_auth0_is_a_warning(clean: Any) -> None:
+    # The fresh site: SELFSERVICE pointed at the emulator, the login left at the README's domain.
+    clean.SELFSERVICE = {**CLEAN, "AUTH0_DOMAIN": "127.0.0.1:8001", "AUTH0_BASE_URL": "http://127.0.0.1:8001"}
+
+    [warning] = check_settings(None)
+
+    assert warning.id == "selfservice.W003" and not warning.is_serious()
+    assert "http://127.0.0.1:8001" in warning.msg and "https://example.eu.auth0.com" in warning.msg
+    assert "SOCIAL_AUTH_AUTH0_BASE_URL" in warning.msg and "emulated_tenant" in warning.hint
+    assert "SILENCED_SYSTEM_CHECKS" in warning.hint
+
+
+@pytest.mark.parametrize(
+    ("management", "login"),
+    [
+        ({"AUTH0_BASE_URL": "http://127.0.0.1:8001"}, {"SOCIAL_AUTH_AUTH0_BASE_URL": "http://127.0.0.1:8002"}),
+        ({"AUTH0_BASE_URL": "http://127.0.0.1:8001"}, {"SOCIAL_AUTH_AUTH0_BASE_URL": "https://127.0.0.1:8001"}),
+        ({}, {"SOCIAL_AUTH_AUTH0_DOMAIN": "example.us.auth0.com"}),
+        ({}, {"SOCIAL_AUTH_AUTH0_BASE_URL": "http://example.eu.auth0.com"}),
+    ],
+)
+def test_another_port_scheme_or_host_is_another_tenant(clean: Any, management: dict[str, Any], login: dict[str, Any]) -> None:
+    clean.SELFSERVICE = {**CLEAN, **management}
+    for name, value in login.items():
+        setattr(clean, name, value)
+    assert ids(check_settings(None)) == ["selfservice.W003"]
+
+
+@pytest.mark.parametrize(
+    ("management", "login"),
+    [
+        ({"AUTH0_DOMAIN": "Example.EU.auth0.com"}, {"SOCIAL_AUTH_AUTH0_DOMAIN": "example.eu.auth0.com:443"}),
+        ({"AUTH0_BASE_URL": "http://127.0.0.1:8001/"}, {"SOCIAL_AUTH_AUTH0_BASE_URL": "HTTP://127.0.0.1:8001"}),
+        ({}, {"SOCIAL_AUTH_AUTH0_BASE_URL": "https://example.eu.auth0.com", "SOCIAL_AUTH_AUTH0_DOMAIN": "x.com"}),
+        # Nothing to compare: a site that logs in another way, or a base URL E006-style broken.
+        ({}, {"SOCIAL_AUTH_AUTH0_DOMAIN": None}),
+        ({}, {"SOCIAL_AUTH_AUTH0_DOMAIN": "", "SOCIAL_AUTH_AUTH0_BASE_URL": "127.0.0.1:8001"}),
+    ],
+)
+def test_the_same_origin_written_differently_is_the_same_tenant(clean: Any, management: dict[str, Any], login: dict[str, Any]) -> None:
+    clean.SELFSERVICE = {**CLEAN, **management}
+    for name, value in login.items():
+        setattr(clean, name, value)
+    assert check_settings(None) == []
+
+
+def test_a_custom_login_domain_can_silence_the_tenant_warning(clean: Any) -> None:
+    clean.SOCIAL_AUTH_AUTH0_DOMAIN = "login.example.com"
+    with pytest.raises(SystemCheckError, match=r"selfservice\.W003"):
+        call_command("check", fail_level="WARNING")
+    clean.SILENCED_SYSTEM_CHECKS = ["selfservice.W003"]
+    call_command("check", fail_level="WARNING")

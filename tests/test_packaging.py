@@ -1,12 +1,16 @@
 """The built wheel ships what a site needs (templates, static, the emulator, py.typed) and no tests.
 
 Tests run from the source tree, so only a real build proves the package data is in the wheel
-(STYLE 8.1: our answer to django-htmx's ``package = wheel``).
+(STYLE 8.1: our answer to django-htmx's ``package = wheel``). The wheel is built once per
+session into a temporary folder, never into the checkout. CI also builds the sdist and runs
+``twine check`` on both (.ci/run).
 """
 
 from __future__ import annotations
 
+import email
 import importlib.util
+import re
 import subprocess
 import sys
 import zipfile
@@ -15,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
+import selfservice
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[zipfile.ZipFile]:
     outdir = tmp_path_factory.mktemp("dist")
     command = [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir)]
@@ -53,3 +59,54 @@ def test_wheel_declares_the_pytest_plugin(wheel: zipfile.ZipFile) -> None:
     text = wheel.read(entry_points).decode()
     assert "[pytest11]" in text
     assert "selfservice_emulator = selfservice.emulator.pytest_plugin" in text
+
+
+def _source_files(folder: str, pattern: str = "*") -> set[str]:
+    base = ROOT / "selfservice" / folder
+    return {
+        path.relative_to(ROOT).as_posix()
+        for path in base.rglob(pattern)
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def test_wheel_ships_every_template_static_file_and_migration(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    for folder, pattern in (("templates", "*.html"), ("static", "*"), ("migrations", "*.py")):
+        expected = _source_files(folder, pattern)
+        assert expected, f"no {pattern} under selfservice/{folder}"
+        assert expected - names == set(), f"missing from the wheel: {sorted(expected - names)}"
+    assert "selfservice/templates/selfservice/layouts/base.html" in names
+    assert "selfservice/static/selfservice/selfservice.css" in names
+
+
+def test_wheel_ships_a_compiled_catalog_for_every_translation(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    catalogs = _source_files("locale", "*.po")
+    assert catalogs, "no translations under selfservice/locale"
+    compiled = {name.removesuffix(".po") + ".mo" for name in catalogs}
+    assert compiled - names == set(), f"compile these catalogs (compilemessages): {sorted(compiled - names)}"
+
+
+def test_wheel_ships_the_example_preference_schema(wheel: zipfile.ZipFile) -> None:
+    # `load_preference_schema --example` reads it from inside the installed package.
+    assert "selfservice/preferences/example_schema.json" in wheel.namelist()
+
+
+def test_the_version_is_defined_once(wheel: zipfile.ZipFile) -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = pyproject.split("[project]", 1)[1].split("\n[", 1)[0]
+    assert not re.search(r"^version\s*=", project, re.MULTILINE), "the version lives in selfservice/__init__.py"
+    assert re.search(r'^dynamic = \[[^]]*"version"', project, re.MULTILINE)
+    [metadata] = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    message = email.message_from_bytes(wheel.read(metadata))
+    assert message["Version"] == selfservice.__version__
+    assert wheel.filename is not None and f"-{selfservice.__version__}-" in Path(wheel.filename).name
+
+
+def test_wheel_metadata_renders_on_pypi(wheel: zipfile.ZipFile) -> None:
+    # What `twine check` looks at: a long description with a content type PyPI can render.
+    [metadata] = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    message = email.message_from_bytes(wheel.read(metadata))
+    assert message["Description-Content-Type"] == "text/markdown"
+    assert "# selfservice" in message.get_payload()

@@ -13,7 +13,7 @@ and must not call Auth0 itself: the views already fetched what the hook needs, o
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "DefaultAdapter",
     "get_adapter",
+    "remember_auth0_user_id",
     "resolve_auth0_user_id",
 ]
 
@@ -70,6 +71,8 @@ PROVIDER_LABELS: dict[str, Promise] = {
 
 # Where the request remembers the resolved id, so the view, audit and signals ask only once.
 _REQUEST_ATTRIBUTE = "_selfservice_auth0_user_id"
+# Where the session remembers it: [Django user pk, Auth0 user id] (see get_auth0_user_id).
+_SESSION_KEY = "selfservice_auth0_user_id"
 
 
 class DefaultAdapter:
@@ -89,10 +92,19 @@ class DefaultAdapter:
 
         Override it when your site stores the Auth0 id elsewhere (a column on a custom user
         model, another authentication library). It is called once per request.
+
+        The sign-in puts the answer in the session beside the Django user's pk
+        (:func:`remember_auth0_user_id`), so a page reads it from there instead of querying on
+        every tab; a session of another user, or one from before, asks the database (and is
+        not written to for it: a GET would then save the session).
         """
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        session = getattr(request, "session", None)
+        remembered = session.get(_SESSION_KEY) if session is not None else None
+        if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == str(user.pk):
+            return str(remembered[1])
         associations = getattr(user, "social_auth", None)
         if associations is None:  # social_django not installed, or a custom user without it
             return None
@@ -161,9 +173,10 @@ class DefaultAdapter:
 
         Asked before a sensitive change, before anything is read from or sent to Auth0:
         ``"mfa.remove"`` (remove an authentication method, also its confirm step),
-        ``"mfa.recovery_code"`` (a new recovery code) and ``"sessions.revoke_others"`` (sign out
-        everywhere else). True sends the user to "Confirm it's you": they sign in again at Auth0
-        (``max_age=0``, ``prompt=login``) and come back to the action's confirm step.
+        ``"mfa.recovery_code"`` (a new recovery code), ``"sessions.revoke_others"`` (sign out
+        everywhere else) and ``"account.delete"`` (delete the account, also its confirm step).
+        True sends the user to "Confirm it's you": they sign in again at Auth0 (``max_age=0``,
+        ``prompt=login``) and come back to the action's confirm step.
 
         Default: True when ``STEP_UP_MAX_AGE`` is set (300 s unless changed) and the session's
         sign-in (the ID token's ``auth_time``, kept by the login pipeline) is older than that,
@@ -176,6 +189,47 @@ class DefaultAdapter:
         age = login_age(request.session)
         return age is None or age > max_age
 
+    def export_data(self, request: HttpRequest, profile: UserProfile) -> dict[str, Any]:
+        """What the site adds to "Download my data" (the Privacy tab), under the ``"site"`` key.
+
+        Return JSON-serialisable data the site holds about this user (orders, newsletter
+        choices, ``profile.app_metadata`` if you want it shown): GDPR articles 15 and 20 cover
+        it too. Default: nothing. Values under secret-looking keys (``password``, ``token``,
+        ``secret``, ``code`` ...) are replaced by ``"[redacted]"`` whatever you return; anything
+        that is not JSON is written as text. Called once per download, after the Auth0 reads.
+        """
+        return {}
+
+    def link_connections(self, profile: UserProfile) -> tuple[str, ...]:
+        """The connections the General tab offers to link (``"google-oauth2"``, ``"github"``...).
+
+        Default: ``SELFSERVICE["LINK_CONNECTIONS"]`` (none unless set), minus the connections
+        the user already signs in with. Each must be a connection of your tenant enabled for
+        the login application: the button signs in with ``connection=NAME``.
+        """
+        configured = get_settings().raw.get("LINK_CONNECTIONS") or ()
+        names = [str(name) for name in configured if isinstance(name, str) and name]
+        have = {identity.connection for identity in profile.identities}
+        return tuple(dict.fromkeys(name for name in names if name not in have))
+
+    def allows_identity_merge(
+        self, request: HttpRequest, profile: UserProfile, secondary: UserProfile, own_data: tuple[str, ...]
+    ) -> bool:
+        """Whether the account being linked may be merged although it holds data of its own.
+
+        Asked only when it does: ``own_data`` names what (``"user_metadata"``, ``"identities"``:
+        accounts linked to it, ``"sessions"``: signed in elsewhere, ``"site_account"``: a user of
+        this site). Linking makes it a secondary identity of ``profile``: Auth0 keeps only the
+        primary's metadata, and its own site account would no longer be reachable. Default:
+        refuse (False); return True once your site moves that data over itself.
+        """
+        return False
+
+    def link_label(self, connection: str) -> str:
+        """How the button names a connection to link: "Google", "GitHub", or the name itself."""
+        label = PROVIDER_LABELS.get(connection)
+        return str(label) if label is not None else connection
+
 
 @functools.cache
 def _adapter_for(path: str) -> DefaultAdapter:
@@ -186,6 +240,15 @@ def _adapter_for(path: str) -> DefaultAdapter:
 def get_adapter() -> DefaultAdapter:
     """The adapter named by ``SELFSERVICE["ADAPTER"]`` (memoised per dotted path)."""
     return _adapter_for(get_settings().adapter or DEFAULT_ADAPTER)
+
+
+def remember_auth0_user_id(request: HttpRequest, user: Any, auth0_user_id: str) -> None:
+    """At sign-in: keep ``auth0_user_id`` in the session for :meth:`DefaultAdapter.get_auth0_user_id`."""
+    session = getattr(request, "session", None)
+    if session is not None and auth0_user_id and getattr(user, "pk", None) is not None:
+        session[_SESSION_KEY] = [str(user.pk), auth0_user_id]
+    if hasattr(request, _REQUEST_ATTRIBUTE):
+        delattr(request, _REQUEST_ATTRIBUTE)
 
 
 def resolve_auth0_user_id(request: HttpRequest) -> str | None:

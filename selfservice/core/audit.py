@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from selfservice.core.adapter import resolve_auth0_user_id
 from selfservice.models import AuditEvent
 
-__all__ = ["REDACTED", "USER_AGENT_MAX_LENGTH", "record"]
+__all__ = ["REDACTED", "USER_AGENT_MAX_LENGTH", "record", "scrub"]
 
 REDACTED = "[redacted]"
 USER_AGENT_MAX_LENGTH = AuditEvent._meta.get_field("user_agent").max_length or 512
@@ -53,6 +53,14 @@ def record(
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH],
         details=_scrub(dict(details or {})),
     )
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with every secret-looking key's value replaced by :data:`REDACTED` (any depth).
+
+    The rule the audit log applies, also used for "Download my data".
+    """
+    return _scrub(value)
 
 
 def _scrub(value: Any) -> Any:

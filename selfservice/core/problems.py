@@ -153,6 +153,16 @@ PROBLEMS: dict[str, Problem] = {
         "SELFSERVICE has unknown keys (typo?): {keys}.",
         "Known keys: {known}. " + README,
     ),
+    "tenant_mismatch": Problem(
+        "selfservice.W003", Warning,
+        "The Management API and the login name different Auth0 tenants: SELFSERVICE sends Management "
+        "calls to {management} (AUTH0_BASE_URL, else https://AUTH0_DOMAIN), social-auth sends the login "
+        "to {login} (SOCIAL_AUTH_AUTH0_BASE_URL, else https://SOCIAL_AUTH_AUTH0_DOMAIN).",
+        "Point both at the same tenant: SOCIAL_AUTH_AUTH0_DOMAIN = SELFSERVICE[\"AUTH0_DOMAIN\"] (and the "
+        "same base URL for the emulator: selfservice.emulator.settings.emulated_tenant(url) sets both). "
+        "If the login uses a custom domain of the same tenant, add \"selfservice.W003\" to "
+        "SILENCED_SYSTEM_CHECKS.",
+    ),
     # Security tab (MFA_FACTORS): E030-E039, W030-W039.
     "mfa_factors_not_a_list": Problem(
         "selfservice.E030", Error,

@@ -22,6 +22,7 @@ learn where data came from only through :attr:`ReadCache.stale_age`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import time
@@ -208,9 +209,39 @@ class ReadCache:
         self.inner.delete_user(user_id)
         forget_user(user_id, settings=self.settings)
 
+    def link_identity(
+        self,
+        user_id: str,
+        *,
+        id_token: str | None = None,
+        provider: str | None = None,
+        secondary_user_id: str | None = None,
+    ) -> tuple[Identity, ...]:
+        with self._unconfirmed_drops(user_id, ("user",)):
+            identities = self.inner.link_identity(
+                user_id, id_token=id_token, provider=provider, secondary_user_id=secondary_user_id
+            )
+        return self._store_identities(user_id, identities)
+
     def unlink_identity(self, user_id: str, provider: str, secondary_user_id: str) -> tuple[Identity, ...]:
-        identities = self.inner.unlink_identity(user_id, provider, secondary_user_id)
-        forget_user(user_id, ("user",), self.settings)
+        with self._unconfirmed_drops(user_id, ("user",)):
+            identities = self.inner.unlink_identity(user_id, provider, secondary_user_id)
+        forget_user(f"{provider}|{secondary_user_id}", settings=self.settings)  # a user of its own again
+        return self._store_identities(user_id, identities)
+
+    def _store_identities(self, user_id: str, identities: tuple[Identity, ...]) -> tuple[Identity, ...]:
+        """Write-through: Auth0 answers with the identities only, so the cached user gets them.
+
+        The copy keeps its age (only what Auth0 just said is newer); with no copy, nothing is
+        stored and the next view reads the user.
+        """
+        self._read_here.pop("user", None)
+        entry = self._entry("user", user_id)
+        if entry is None:
+            return identities
+        updated = dataclasses.replace(entry.value, identities=identities)
+        kept = _Entry(entry.at, user_id, updated)
+        self.cache.set(_key(self.settings, "user", user_id), kept, timeout=self._stale_ttl(self._fresh_ttl("user", user_id)))
         return identities
 
     def delete_authentication_method(self, user_id: str, method_id: str) -> None:

@@ -82,7 +82,8 @@ class Emulator:
         seeds.apply(self.tenant, name)
 
     def add_user(self, user: dict[str, Any]) -> dict[str, Any]:
-        """Store an Auth0 user object (+ ``password``, ``sessions``, ``authentication_methods``)."""
+        """Store an Auth0 user object (+ ``password``, ``sessions``, ``authentication_methods``,
+        ``organizations``: organization objects, or ``{"id"}`` of one already stored, to join)."""
         return self.tenant.add_user(user)
 
     def user(self, user_id: str) -> dict[str, Any] | None:

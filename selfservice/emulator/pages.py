@@ -28,10 +28,13 @@ def page(title: str, body: str) -> str:
 
 
 def login_page(
-    action: str, client_name: str, email: str = "", error: str | None = None, demo_users: tuple[str, ...] = ()
+    action: str, client_name: str, email: str = "", error: str | None = None, demo_users: tuple[str, ...] = (),
+    connection: str = "",
 ) -> str:
     error_html = f'<p class="error" role="alert" id="login-error">{escape(error)}</p>' if error else ""
     described = ' aria-describedby="login-error"' if error else ""
+    # connection=NAME: the site asked for one provider; the emulator's form stands in for it.
+    connection_html = f"<p>With <strong>{escape(connection)}</strong> (emulated)</p>" if connection else ""
     hint_html = ""
     if demo_users:
         items = "".join(f"<li>{escape(user)}</li>" for user in demo_users)
@@ -39,7 +42,7 @@ def login_page(
     return page(
         "Log in",
         '<p class="badge">Auth0 emulator</p>'
-        f"<h1>Log in to {escape(client_name)}</h1>{error_html}"
+        f"<h1>Log in to {escape(client_name)}</h1>{error_html}{connection_html}"
         f'<form method="post" action="{escape(action)}">'
         f'<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" '
         f'required value="{escape(email)}"{described}>'

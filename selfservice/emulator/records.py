@@ -162,6 +162,21 @@ def build_method(obj: dict[str, Any]) -> dict[str, Any]:
     return method
 
 
+def build_organization(obj: dict[str, Any]) -> dict[str, Any]:
+    """A stored organization as Auth0 lists it: ``id`` (``org_`` + 16), ``name``, ``display_name``.
+
+    ``name`` is Auth0's required lowercase slug; ``branding`` and ``metadata`` are kept when given.
+    """
+    if not isinstance(obj, dict):
+        raise invalid_body("Expected type object", "organizations")
+    organization = copy.deepcopy({k: v for k, v in obj.items() if v is not None})
+    organization.setdefault("id", f"org_{random_id(16)}")
+    name = organization.get("name")
+    if not isinstance(name, str) or not name:
+        raise invalid_body("Missing required property: name", "organizations")
+    return organization
+
+
 def mask_email(email: str) -> str:
     """``chuck878@example.com`` -> ``chuc****@exam*******`` (as Auth0 lists methods)."""
     local, _, domain = email.partition("@")

@@ -14,6 +14,8 @@ DEMO_LOGINS = (
     ("auth0|alice", "alice@example.com"),
     ("google-oauth2|bob", "bob@example.com (Google)"),
     ("auth0|carol", "carol@example.com"),
+    ("google-oauth2|alice", "alice@example.com (Google: link it to Alice)"),
+    ("github|alice", "alice.l@example.org (GitHub: another email)"),
 )
 
 USER_AGENTS = (
@@ -116,11 +118,32 @@ def demo_users() -> list[dict[str, Any]]:
     ]
 
 
+def linkable_users() -> list[dict[str, Any]]:
+    """Alice's other sign-ins, not linked yet: what the General tab's "Link" flow finds.
+
+    Standalone users as Auth0 has them before linking (no metadata, no sessions), reached with
+    ``/authorize?connection=google-oauth2`` or ``connection=github`` and the demo password.
+    """
+    return [
+        {
+            "user_id": "google-oauth2|alice", "email": "alice@example.com", "email_verified": True,
+            "name": "Alice Liddell", "given_name": "Alice", "family_name": "Liddell", "nickname": "alice",
+            "created_at": "2025-06-01T08:00:00.000Z", "password": DEMO_PASSWORD,
+            "identities": [{"connection": "google-oauth2", "provider": "google-oauth2", "user_id": "alice", "isSocial": True}],
+        },
+        {
+            "user_id": "github|alice", "email": "alice.l@example.org", "email_verified": True,
+            "name": "Alice L.", "nickname": "alice-l", "created_at": "2025-09-15T12:00:00.000Z", "password": DEMO_PASSWORD,
+            "identities": [{"connection": "github", "provider": "github", "user_id": "alice", "isSocial": True}],
+        },
+    ]
+
+
 def apply(tenant: Tenant, name: str) -> None:
     """Reset the tenant and load the named seed."""
     if name not in ("demo", "empty"):
         raise ValueError(f"unknown seed {name!r}; use 'demo' or 'empty'")
     tenant.reset()
     if name == "demo":
-        for user in demo_users():
+        for user in [*demo_users(), *linkable_users()]:
             tenant.add_user(user)

@@ -18,7 +18,7 @@ from .errors import ApiError, invalid_body
 from .keys import SigningKey, process_key
 from .ratelimit import Clock, Decision, Limit, RateLimits, TokenBucket, legacy_limit, preset_limits
 
-MANAGEMENT_SCOPES = ["read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "update:sessions", "delete:refresh_tokens", "read:guardian_factors", "update:guardian_factors", "read:authentication_methods", "create:authentication_methods", "update:authentication_methods", "delete:authentication_methods", "create:guardian_enrollment_tickets", "read:guardian_enrollments", "delete:guardian_enrollments", "create:user_tickets"]
+MANAGEMENT_SCOPES = ["read:users", "update:users", "delete:users", "read:sessions", "delete:sessions", "update:sessions", "delete:refresh_tokens", "read:guardian_factors", "update:guardian_factors", "read:authentication_methods", "create:authentication_methods", "update:authentication_methods", "delete:authentication_methods", "create:guardian_enrollment_tickets", "read:guardian_enrollments", "delete:guardian_enrollments", "create:user_tickets", "read:organizations"]
 
 # Order as a real tenant lists them (auth0-facts.md §4.1).
 FACTOR_NAMES = (
@@ -110,6 +110,8 @@ class Tenant:
             self.factors: dict[str, bool] = {name: name in DEFAULT_ENABLED_FACTORS for name in FACTOR_NAMES}
             self.tickets: dict[str, dict[str, Any]] = {}
             self.jobs: dict[str, dict[str, Any]] = {}
+            self.organizations: dict[str, dict[str, Any]] = {}  # id -> Auth0 organization object
+            self.memberships: dict[str, list[str]] = {}  # user id -> organization ids, in join order
             self.codes: dict[str, dict[str, Any]] = {}  # authorization codes, single use
             self.sso: dict[str, str] = {}  # SSO cookie value -> session id
             self.session_issuers: dict[str, str] = {}  # session id -> issuer of its ID tokens
@@ -135,6 +137,7 @@ class Tenant:
         password = obj.pop("password", None)
         sessions = obj.pop("sessions", None) or []
         methods = obj.pop("authentication_methods", None) or []
+        organizations = obj.pop("organizations", None) or []
         user = records.build_user(obj)
         user_id = user["user_id"]
         with self.lock:
@@ -144,6 +147,9 @@ class Tenant:
             for item in sessions:
                 self.add_session(user_id, item)
             self.methods[user_id] = [records.build_method(item) for item in methods]
+            self.memberships[user_id] = []
+            for item in organizations:
+                self.add_member(item, user_id)
         return user
 
     def user(self, user_id: str) -> dict[str, Any]:
@@ -155,12 +161,17 @@ class Tenant:
             raise user_not_found() from None
 
     def delete_user(self, user_id: str) -> None:
+        """The user, their password, methods and sessions go (and the SSO cookies of those sessions)."""
         with self.lock:
             self.users.pop(user_id, None)
             self.passwords.pop(user_id, None)
             self.methods.pop(user_id, None)
+            self.memberships.pop(user_id, None)
             for sid in [s for s, item in self.sessions.items() if item["user_id"] == user_id]:
                 del self.sessions[sid]
+                self.session_issuers.pop(sid, None)
+                for cookie in [c for c, session_id in self.sso.items() if session_id == sid]:
+                    del self.sso[cookie]
 
     def find_user_by_email(self, email: str) -> dict[str, Any] | None:
         email = email.strip().lower()
@@ -214,6 +225,25 @@ class Tenant:
                 "The sessions feature is not enabled for this tenant.",
                 "operation_not_supported",
             )
+
+    # -- organizations --------------------------------------------------------------------------
+
+    def add_member(self, obj: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """Make ``user_id`` a member of an organization (an existing ``id``, or a new one)."""
+        with self.lock:
+            organization = self.organizations.get(str(obj.get("id") or "")) if isinstance(obj, dict) else None
+            if organization is None:
+                organization = records.build_organization(obj)
+                self.organizations[organization["id"]] = organization
+            joined = self.memberships.setdefault(user_id, [])
+            if organization["id"] not in joined:
+                joined.append(organization["id"])
+        return organization
+
+    def user_organizations(self, user_id: str) -> list[dict[str, Any]]:
+        """The organizations a user belongs to (Auth0's 404 for an unknown user)."""
+        self.user(user_id)
+        return [self.organizations[org_id] for org_id in self.memberships.get(user_id, [])]
 
     # -- authentication methods -----------------------------------------------------------------
 

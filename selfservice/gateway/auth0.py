@@ -67,7 +67,7 @@ TICKET_FACTOR_NAMES = {"sms": "phone", "voice": "phone"}
 ENROLLABLE_FACTORS = frozenset({"push-notification", "phone", "email", "otp", "webauthn-roaming", "webauthn-platform"})
 #: Operations that change something at Auth0: an answer lost on the way makes the outcome unknown.
 WRITES = frozenset({
-    "update_user", "update_metadata", "delete_user", "unlink_identity", "delete_authentication_method",
+    "update_user", "update_metadata", "delete_user", "link_identity", "unlink_identity", "delete_authentication_method",
     "regenerate_recovery_code", "invalidate_remember_browser", "revoke_session", "delete_user_sessions",
 })
 PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and sessions
@@ -119,6 +119,26 @@ class Auth0Gateway:
     def delete_user(self, user_id: str) -> None:
         self._call("delete_user", lambda api, o: api.users.delete(user_id, request_options=o))
         self._users.pop(user_id, None)
+
+    def link_identity(
+        self,
+        user_id: str,
+        *,
+        id_token: str | None = None,
+        provider: str | None = None,
+        secondary_user_id: str | None = None,
+    ) -> tuple[Identity, ...]:
+        by_id = provider is not None or secondary_user_id is not None
+        if (id_token is None) == (not by_id) or (by_id and not (provider and secondary_user_id)):
+            raise ValueError("link_identity() takes id_token, or provider and secondary_user_id")
+        body: dict[str, Any] = (
+            {"link_with": id_token} if id_token is not None else {"provider": provider, "user_id": secondary_user_id}
+        )
+        items = self._call(
+            "link_identity", lambda api, o: api.users.identities.link(user_id, **body, request_options=o)
+        )
+        self._users.pop(user_id, None)
+        return identities_from_auth0([_wire(item) for item in items or []])
 
     def unlink_identity(self, user_id: str, provider: str, secondary_user_id: str) -> tuple[Identity, ...]:
         items = self._call(

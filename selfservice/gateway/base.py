@@ -83,6 +83,25 @@ class Gateway(Protocol):
         """
         ...
 
+    def link_identity(
+        self,
+        user_id: str,
+        *,
+        id_token: str | None = None,
+        provider: str | None = None,
+        secondary_user_id: str | None = None,
+    ) -> tuple[Identity, ...]:
+        """Link another account to the user as a secondary identity; return all identities.
+
+        Give the secondary either as ``id_token`` (the ID token of a sign-in as it: the provider
+        checks the proof itself) or as ``provider`` + ``secondary_user_id`` (the part after
+        ``|``, for a sign-in the caller has verified). Anything else raises ``ValueError`` before
+        any I/O. The secondary account stops being a user of its own. Raises :class:`Rejected`
+        (a bad or foreign token, an identity already linked, an unknown secondary) and
+        :class:`NotFound` for an unknown user.
+        """
+        ...
+
     def create_password_change_ticket(
         self, user_id: str, result_url: str | None = None, client_id: str | None = None
     ) -> str:

@@ -2,7 +2,8 @@
 
 Connected in ``SelfServiceConfig.ready()``:
 
-- ``user_logged_in``: social-auth runs the whole pipeline (including
+- ``user_logged_in``: records the sign-in (audit action ``login``, shown on the activity page);
+  social-auth runs the whole pipeline (including
   :func:`selfservice.pipeline.store_auth0_session`, which puts the ID token's ``sid`` in the
   session) and *then* calls Django's ``login()``, which cycles the session key and sends this
   signal. So here the ``sid`` is in the session and the key is final: the one moment to record
@@ -32,7 +33,8 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
 
-from selfservice.core.adapter import get_adapter, resolve_auth0_user_id
+from selfservice.core import audit
+from selfservice.core.adapter import get_adapter, remember_auth0_user_id, resolve_auth0_user_id
 from selfservice.core.read_cache import forget_user
 from selfservice.login.pipeline import AUTH_TIME_KEY, REQUEST_ATTRIBUTE, SID_KEY
 from selfservice.models import Auth0Session
@@ -63,12 +65,15 @@ def remember_auth0_session(sender: Any, request: HttpRequest | None, user: Any, 
         session[SID_KEY] = sid
         if claims.get("auth_time") is not None:
             session[AUTH_TIME_KEY] = claims["auth_time"]
+    sub = claims.get("sub") or get_adapter().get_auth0_user_id(request) or ""
+    remember_auth0_user_id(request, user, str(sub))
+    # The sign-in itself, for the user's security activity (security/activity/).
+    audit.record(request, action="login", auth0_user_id=str(sub))
     if not session.session_key:
         session.save()  # an engine that had not created the key yet
     key = session.session_key
     if not key:
         return  # cookie-based sessions have no server-side key (selfservice.W040)
-    sub = claims.get("sub") or get_adapter().get_auth0_user_id(request) or ""
     # A new Auth0 session exists and the profile changed (last login): cached copies are old.
     forget_user(str(sub))
     Auth0Session.objects.filter(session_key=key).delete()

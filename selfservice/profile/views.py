@@ -24,6 +24,7 @@ from selfservice.core.http import wants_partial
 from selfservice.core.views import AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected
 from selfservice.profile.forms import ProfileForm
+from selfservice.profile.identities import identities_context
 
 if TYPE_CHECKING:
     from selfservice.gateway import UserProfile
@@ -114,6 +115,7 @@ class GeneralView(AccountTabView):
             sign_in_methods=self.adapter.sign_in_methods(profile),
             avatar_url=avatar_url(profile.picture),
             initials=initials(profile),
+            **identities_context(self.adapter, profile),
         )
 
 

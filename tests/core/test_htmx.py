@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.conftest import HTMX
 
-TABS = ["general", "preferences", "security", "sessions"]
+TABS = ["general", "preferences", "security", "sessions", "privacy"]
 
 
 @pytest.fixture(params=TABS)

@@ -122,7 +122,8 @@ def test_factors_and_tenant_options_are_settable(live: httpx.Client, emulator: E
 def test_the_demo_seed_matches_the_stable_contract(emulator: Emulator) -> None:
     emulator.seed("demo")
     tenant = emulator.tenant
-    assert set(tenant.users) == {"auth0|alice", "google-oauth2|bob", "auth0|carol"}
+    # Alice's Google and GitHub sign-ins, standalone until she links them (General tab).
+    assert set(tenant.users) == {"auth0|alice", "google-oauth2|bob", "auth0|carol", "google-oauth2|alice", "github|alice"}
     assert all(tenant.passwords[u] == "demo-password" for u in tenant.users)
     assert tenant.users["google-oauth2|bob"]["identities"][0]["isSocial"] is True
     assert [m["type"] for m in tenant.methods["auth0|alice"]] == ["totp", "recovery-code"]

@@ -135,8 +135,8 @@ def test_authentication_methods_parse_and_mask_contact_data(demo: Emulator, mc: 
 def test_authentication_methods_pager_stops_on_an_empty_page_without_total(demo: Emulator, mc: ManagementClient, http) -> None:
     assert len(list(mc.users.authentication_methods.list(CAROL, request_options=NO_RETRY))) == 6
     assert demo.count("GET", "authentication-methods") == 2  # the SDK always asks for page+1
-    past_end = http.get(f"/api/v2/users/{CAROL}/authentication-methods", params={"page": 1, "per_page": 50},
-                        headers={"Authorization": mc_token(mc)})
+    past_end = http.get(f"/api/v2/users/{CAROL}/authentication-methods",
+                        params={"page": 1, "per_page": 50, "include_totals": "true"}, headers={"Authorization": mc_token(mc)})
     assert past_end.json() == {"authenticators": [], "start": 50, "limit": 50}
 
 

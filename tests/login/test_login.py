@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,6 +12,7 @@ from social_django.models import UserSocialAuth
 
 from selfservice.emulator import Emulator
 from selfservice.login.pipeline import AUTH_TIME_KEY, SID_KEY
+from selfservice.models import AuditEvent
 
 SITE = {"headers": {"host": "127.0.0.1:8000"}}
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -156,3 +158,56 @@ def test_the_login_form_lists_demo_logins_only_when_the_demo_seed_is_loaded(emul
         emulator.seed("demo")
         form = browser.get("/authorize", params=params).text
     assert "bob@example.com (Google)" in form and "demo-password" in form
+
+
+@pytest.mark.django_db
+def test_after_a_real_login_a_tab_reads_the_auth0_id_from_the_session(
+    tenant: Emulator, selfservice_emulator: Emulator, browser: httpx.Client, django_assert_num_queries: Any
+) -> None:
+    client = Client()
+    login(client, browser, "alice@example.com")
+    client.get("/account/general/", **SITE)  # reads Auth0 once (the read cache); the session stays as it is
+    # The Django session and the user: the Auth0 id is in the session since the sign-in.
+    with django_assert_num_queries(2):
+        assert client.get("/account/general/", **SITE).status_code == 200
+    # A session that does not carry it (signed in before, or force_login) asks the database once per page.
+    other = Client()
+    other.force_login(UserSocialAuth.objects.get(uid="auth0|alice").user)
+    with django_assert_num_queries(3):
+        assert other.get("/account/general/", **SITE).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_remembered_auth0_id_of_another_django_user_is_not_used(
+    tenant: Emulator, selfservice_emulator: Emulator, browser: httpx.Client
+) -> None:
+    client = Client()
+    login(client, browser, "alice@example.com")
+    alice = UserSocialAuth.objects.get(uid="auth0|alice")
+    session = client.session
+    assert session["selfservice_auth0_user_id"] == [str(alice.user_id), "auth0|alice"]
+    session["selfservice_auth0_user_id"] = [str(alice.user_id + 1000), "auth0|carol"]  # not this user's
+    session.save()
+
+    response = client.get("/account/general/", **SITE)
+
+    assert response.status_code == 200 and response.context_data["profile"].user_id == "auth0|alice"
+
+
+@pytest.mark.django_db
+def test_signing_in_as_another_auth0_user_never_attaches_it_to_the_signed_in_django_user(
+    tenant: Emulator, selfservice_emulator: Emulator, browser: httpx.Client
+) -> None:
+    client = Client()
+    login(client, browser, "alice@example.com")
+    alice = UserSocialAuth.objects.get(uid="auth0|alice").user
+    with httpx.Client(base_url=tenant.url, headers={"User-Agent": BROWSER_UA}) as elsewhere:  # no SSO cookie
+        login(client, elsewhere, "bob@example.com")
+
+    bob = UserSocialAuth.objects.get(uid="google-oauth2|bob")
+    assert bob.user_id != alice.pk  # social-auth's associate_user would have given alice bob's account
+    assert list(UserSocialAuth.objects.filter(user=alice).values_list("uid", flat=True)) == ["auth0|alice"]
+    assert int(client.session["_auth_user_id"]) == bob.user_id  # this browser is bob's now
+    page = client.get("/account/general/", **SITE)
+    assert page.status_code == 200 and page.context_data["profile"].user_id == "google-oauth2|bob"
+    assert AuditEvent.objects.filter(action="login.switch_user", auth0_user_id="auth0|alice").count() == 1

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from selfservice.emulator.routing import Route
 
-from . import auth_methods, enrollment, guardian, oauth, oidc, sessions, tickets, users
+from . import auth_methods, enrollment, guardian, identities, oauth, oidc, organizations, sessions, tickets, users
 
 ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
     *oidc.ROUTES,
     *enrollment.ROUTES,
     *users.ROUTES,
+    *identities.ROUTES,
     *sessions.ROUTES,
     *auth_methods.ROUTES,
+    *organizations.ROUTES,
     *guardian.ROUTES,
     *tickets.ROUTES,
 )

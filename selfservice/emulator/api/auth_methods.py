@@ -5,41 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from selfservice.emulator import records
-from selfservice.emulator.errors import ApiError, invalid_body, invalid_query
+from selfservice.emulator.errors import ApiError, invalid_body
 from selfservice.emulator.http import Request, Response, empty_response, json_response
 from selfservice.emulator.routing import Route
 from selfservice.emulator.tenant import Tenant
 
+from . import paging
+
 METHODS = r"/api/v2/users/(?P<user_id>[^/]+)/authentication-methods"
 METHOD = METHODS + r"/(?P<method_id>[^/]+)"
-MAX_PER_PAGE = 50
 UPDATABLE = {"name", "preferred_authentication_method"}
 
 
-def _int_arg(request: Request, name: str, default: int) -> int:
-    value = request.arg(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise invalid_query("Expected type integer", name) from None
-
-
 def list_methods(tenant: Tenant, request: Request, user_id: str) -> Response:
-    methods = tenant.user_methods(user_id)
-    page = _int_arg(request, "page", 0)
-    per_page = _int_arg(request, "per_page", MAX_PER_PAGE)
-    if page < 0 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise invalid_query(f"per_page must be between 1 and {MAX_PER_PAGE}; page must not be negative")
-    start = page * per_page
-    items = [records.public_method(m) for m in methods[start : start + per_page]]
-    if (request.arg("include_totals") or "true").lower() == "false":
-        return json_response(items)  # a bare array (which the SDK cannot parse; facts §4.2)
-    body: dict[str, Any] = {"authenticators": items, "start": start, "limit": per_page}
-    if items:
-        body["total"] = len(methods)  # an empty page carries no total (facts §4.2)
-    return json_response(body)
+    # A bare array unless include_totals=true; an empty page has no total (facts §4.2).
+    items = [records.public_method(m) for m in tenant.user_methods(user_id)]
+    return paging.offset_response(request, "authenticators", items, total_when_empty=False)
 
 
 def _find(tenant: Tenant, user_id: str, method_id: str) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def authorize(tenant: Tenant, request: Request) -> Response:
     if session is None:
         if "none" in prompt:
             return fail("login_required", "Login required")
-        return html_response(pages.login_page(_action(request), client.name, request.arg("login_hint") or "", demo_users=_demo_users(tenant)))
+        return html_response(pages.login_page(_action(request), client.name, request.arg("login_hint") or "",
+                                              demo_users=_demo_users(tenant), connection=request.arg("connection") or ""))
     return _issue_code(tenant, request, client, redirect_uri, state, session, reused=True)
 
 
@@ -112,14 +113,16 @@ def _login(
 ) -> Response:
     form = request.form()
     email = form.get("email", "").strip()
-    user = tenant.find_user_by_email(email)
-    password = tenant.passwords.get(user["user_id"]) if user else None
+    connection = request.arg("connection") or ""
+    found = _find_login(tenant, email, connection)
+    user, identity = found if found is not None else (None, {})
+    password = tenant.passwords.get(_password_key(user, identity)) if user else None
     if user is None or not password or not hmac.compare_digest(password, form.get("password", "")):
-        page = pages.login_page(_action(request), client.name, email, error="Wrong email or password.", demo_users=_demo_users(tenant))
+        page = pages.login_page(_action(request), client.name, email, error="Wrong email or password.",
+                                demo_users=_demo_users(tenant), connection=connection)
         return html_response(page, 401)
     if user.get("blocked"):
         return html_response(pages.login_page(_action(request), client.name, email, error="This user is blocked."), 401)
-    identity = (user.get("identities") or [{}])[0]
     method = "federated" if identity.get("isSocial") else "pwd"
     stamp = records.iso()
     agent = request.headers.get("user-agent", "")
@@ -139,6 +142,37 @@ def _login(
         user["last_ip"] = ip
         user["logins_count"] = int(user.get("logins_count", 0)) + 1
     return _issue_code(tenant, request, client, redirect_uri, state, session, reused=False)
+
+
+def _find_login(tenant: Tenant, email: str, connection: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The user an email signs in as, and the identity it signs in with.
+
+    ``connection=NAME`` (what a site sends to go straight to one provider) looks among every
+    identity of that connection, linked ones included: signing in with an identity linked to
+    another user signs in as that (primary) user, as on Auth0. Without it, the database user
+    with that email comes first (the form stands in for Universal Login's password box).
+    """
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    if connection:
+        for user in tenant.users.values():
+            for index, identity in enumerate(user.get("identities") or []):
+                address = user.get("email") if index == 0 else (identity.get("profileData") or {}).get("email")
+                if identity.get("connection") == connection and str(address or "").lower() == wanted:
+                    return user, identity
+        return None
+    matches = [user for user in tenant.users.values() if str(user.get("email", "")).lower() == wanted]
+    matches.sort(key=lambda user: bool((user.get("identities") or [{}])[0].get("isSocial")))
+    return (matches[0], (matches[0].get("identities") or [{}])[0]) if matches else None
+
+
+def _password_key(user: dict[str, Any], identity: dict[str, Any]) -> str:
+    """Passwords stay with the identity they were seeded for, linked or not (``provider|id``)."""
+    primary = (user.get("identities") or [{}])[0]
+    if identity is primary or not identity.get("provider"):
+        return str(user["user_id"])
+    return f"{identity['provider']}|{identity.get('user_id')}"
 
 
 def _issue_code(

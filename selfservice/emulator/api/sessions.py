@@ -11,7 +11,11 @@ from selfservice.emulator.http import Request, Response, json_response
 from selfservice.emulator.routing import Route
 from selfservice.emulator.tenant import Tenant
 
-MAX_TAKE = 50  # the public cloud maximum (facts §3.1); omitted take defaults to half of it
+MAX_TAKE = 50  # the public-cloud maximum (facts §3.1)
+# An omitted ``take`` means 50: the endpoint's own spec says "Defaults to 50", as the types of
+# auth0-python 6.8, node-auth0 4.37 and 5.14 (all generated from it) repeat. The general
+# Management API page's "half the maximum" is not what this endpoint documents.
+DEFAULT_TAKE = 50
 
 
 def _cursor(session: dict[str, Any]) -> str:
@@ -28,11 +32,16 @@ def _decode_cursor(value: str) -> tuple[str, str]:
 
 
 def list_user_sessions(tenant: Tenant, request: Request, user_id: str) -> Response:
+    """Checkpoint pages: always ``{"sessions": [...], "next"?}``, whatever ``include_totals`` says.
+
+    A real tenant answered ``?take=50`` (no include_totals) with ``{"sessions":[]}``, and
+    node-auth0 v4 types this call as that object with or without include_totals (facts §3.1).
+    """
     tenant.require_sessions_feature()
     tenant.user(user_id)
     raw_take = request.arg("take")
     try:
-        take = int(raw_take) if raw_take is not None else MAX_TAKE // 2
+        take = int(raw_take) if raw_take else DEFAULT_TAKE
     except ValueError:
         raise invalid_query("Expected type integer", "take") from None
     if not 1 <= take <= MAX_TAKE:

@@ -80,6 +80,7 @@ class Command(BaseCommand):
             yield None
             return
         from selfservice.emulator import Emulator
+        from selfservice.emulator.settings import emulated_tenant
 
         host = options["host"] or str(config.get("host", "127.0.0.1"))
         port = options["emulator_port"]
@@ -94,18 +95,16 @@ class Command(BaseCommand):
                     "Stop whatever uses that port or pass --emulator-port."
                 ) from exc
             emulator.configure(public_url=url)
+            # Both halves (Management API and login) at the port the emulator really got.
+            tenant_settings = emulated_tenant(url, getattr(settings, "SELFSERVICE", None))
             # Back-channel logout over HTTP: ending a session at the tenant signs that browser
             # out of the demo too (real Auth0 needs a public https URL; the emulator allows loopback).
             site = f"http://{options['host'] or '127.0.0.1'}:{options['port']}"
             emulator.configure_client(
-                str(getattr(settings, "SOCIAL_AUTH_AUTH0_KEY", "selfservice-web")),
+                tenant_settings["SOCIAL_AUTH_AUTH0_KEY"],
                 backchannel_logout_urls=[site + reverse("selfservice:backchannel-logout")],
             )
-            netloc = url.split("://", 1)[1]
-            selfservice = {**settings.SELFSERVICE, "AUTH0_DOMAIN": netloc, "AUTH0_BASE_URL": url}
-            with _changed_settings(
-                SELFSERVICE=selfservice, SOCIAL_AUTH_AUTH0_DOMAIN=netloc, SOCIAL_AUTH_AUTH0_BASE_URL=url
-            ):
+            with _changed_settings(**tenant_settings):
                 yield url
         finally:
             emulator.stop()

@@ -10,12 +10,22 @@ the account pages make and says, line by line, what works:
   the line says "not available on this plan" and the Sessions tab explains it to users;
 - what to register as the login application's Back-Channel Logout URI.
 
-Exit status 1 when something the pages need is broken (a plan without session endpoints is
-reported, not counted as broken).
+Lines about what works go to stdout; each problem goes to stderr (and only there), so
+``selfservice_diagnose 2>&1 >/dev/null`` shows exactly what needs fixing. The last line names
+what is fine. Exit status 1 when something the pages need is broken (a plan without session
+endpoints is reported as a note, not counted as broken).
+
+The session probe asks for a session id no one has: the expected answer is 404, which the
+gateway would log as a failed call (a WARNING on stderr, as if something were wrong). The
+command drops that one log record, and nothing else: a 403, a 5xx or a timeout of the probe
+is still logged, and reported as a problem.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jwt
@@ -34,6 +44,8 @@ REQUIRED_SCOPES = (
 )
 # An id no session has: a tenant with session endpoints answers 404, one without refuses.
 PROBE_SESSION_ID = "selfservice-diagnose-probe"
+# The gateway's logger (selfservice/gateway/auth0.py), whose failed-call WARNINGs reach stderr.
+GATEWAY_LOGGER = "selfservice.gateway"
 
 
 class Command(BaseCommand):
@@ -41,7 +53,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings = get_settings()
-        self.problems = 0
+        self.problems: list[str] = []
+        self.fine: list[str] = []
         self.stdout.write(f"Auth0 tenant: {settings.auth0_domain or '(AUTH0_DOMAIN not set)'}"
                           + (f" via {settings.auth0_base_url}" if settings.auth0_base_url else ""))
         token = self.check_token()
@@ -52,18 +65,22 @@ class Command(BaseCommand):
             self.check_sessions()
         self.backchannel_hint()
         self.budget_report()
+        if self.fine:
+            self.stdout.write(f"Fine: {', '.join(self.fine)}.")
         if self.problems:
-            raise CommandError(f"{self.problems} problem(s) found.")
+            raise CommandError(f"{len(self.problems)} problem(s) found: {', '.join(self.problems)} (see above).")
         self.stdout.write(self.style.SUCCESS("Everything the account pages need answered."))
 
     def line(self, name: str, status: str, *, ok: bool | None = True) -> None:
+        """One result: ``ok`` to stdout, a note (``None``) to stdout, a problem (``False``) to stderr."""
         text = f"{name}: {status}"
         if ok is False:
-            self.problems += 1
-            self.stdout.write(self.style.ERROR(text))
+            self.problems.append(name)
+            self.stderr.write(self.style.ERROR(text))
         elif ok is None:
             self.stdout.write(self.style.WARNING(text))
         else:
+            self.fine.append(name)
             self.stdout.write(self.style.SUCCESS(text))
 
     def check_token(self) -> str | None:
@@ -100,7 +117,8 @@ class Command(BaseCommand):
 
     def check_sessions(self) -> None:
         try:
-            get_gateway().get_session(PROBE_SESSION_ID)
+            with _expected_probe_answer_not_logged():
+                get_gateway().get_session(PROBE_SESSION_ID)
         except NotFound:
             self.line("session endpoints", "available")
         except GatewayError as error:
@@ -138,3 +156,23 @@ class Command(BaseCommand):
             f"{expected_audience() or '(SOCIAL_AUTH_AUTH0_KEY not set)'}; tokens must come from {expected_issuer()}",
             ok=None if not expected_audience() else True,
         )
+
+
+class _ProbeNotFoundFilter(logging.Filter):
+    """Drops the gateway's record of the probe's 404 (``Auth0 get_session failed: status=404``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return tuple(args[:2]) != ("get_session", 404)
+
+
+@contextmanager
+def _expected_probe_answer_not_logged() -> Iterator[None]:
+    """While the session probe runs, its expected 404 is not a WARNING; every other record stays."""
+    logger = logging.getLogger(GATEWAY_LOGGER)
+    expected = _ProbeNotFoundFilter()
+    logger.addFilter(expected)
+    try:
+        yield
+    finally:
+        logger.removeFilter(expected)
