@@ -1,13 +1,13 @@
 """The Privacy tab in a real browser: download my data, then delete the account, JS on and off.
 
 Every new page (activity, Privacy, the delete confirm step, goodbye) is photographed light, dark
-and on a 390 px phone; set ``SELFSERVICE_PRIVACY_SHOTS=/some/dir`` to keep the pictures.
+and on a 390 px phone, into docs/screenshots/ with ``SELFSERVICE_SCREENSHOTS=1`` (like every
+browser test), otherwise into a temporary folder.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -36,9 +36,8 @@ LOOKS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture
 def shots(screenshot_dir: Path) -> Path:
-    folder = Path(os.environ.get("SELFSERVICE_PRIVACY_SHOTS") or screenshot_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    screenshot_dir.mkdir(parents=True, exist_ok=True)
+    return screenshot_dir
 
 
 def photograph(page: Any, folder: Path, name: str, width: int) -> None:
