@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
                   "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m",
                   # Privacy tab: downloads of "my data" and account deletion attempts, per user.
                   "privacy.export": "5/h", "account.delete": "5/m",
+                  # General tab: "Send the verification email again" (each one sends an email).
+                  "email.verify": "3/h",
                   # General tab: starting or confirming a link, and unlinking, per user.
                   "identities.link": "10/m", "identities.unlink": "10/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no

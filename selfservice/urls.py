@@ -12,6 +12,7 @@ from selfservice.login.views import LoginView, LogoutView
 from selfservice.preferences.views import PreferencesValidateView, PreferencesView
 from selfservice.privacy.views import DeleteAccountView, ExportView, PrivacyView
 from selfservice.profile.identities import LinkIdentityView, UnlinkIdentityView
+from selfservice.profile.verification import ResendVerificationView
 from selfservice.profile.views import GeneralView
 from selfservice.security.activity import ActivityView
 from selfservice.security.views import EnrollView, RecoveryCodeView, RemoveMethodView, SecurityView
@@ -22,6 +23,7 @@ app_name = "selfservice"
 urlpatterns = [
     path("", never_cache(RedirectView.as_view(pattern_name="selfservice:general")), name="index"),
     path("general/", GeneralView.as_view(), name="general"),
+    path("general/email/verify/", ResendVerificationView.as_view(), name="resend-verification"),
     path("general/identities/link/", LinkIdentityView.as_view(), name="link-identity"),
     path("general/identities/<str:provider>/<str:user_id>/unlink/", UnlinkIdentityView.as_view(), name="unlink-identity"),
     path("preferences/", PreferencesView.as_view(), name="preferences"),

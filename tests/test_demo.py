@@ -155,6 +155,7 @@ def test_rundemo_migrates_starts_the_emulator_and_points_the_site_at_it(
         seen["login_base_url"] = django_settings.SOCIAL_AUTH_AUTH0_BASE_URL
         seen["discovery"] = httpx.get(f"{conf.auth0_base_url}/.well-known/openid-configuration").json()
         seen["page"] = Client().get("/").content.decode()
+        seen["csp"] = Client().get("/account/login/").get("Content-Security-Policy", "")
         seen["web_client"] = httpx.patch(f"{conf.auth0_base_url}/__emulator__/clients/selfservice-web", json={}).json()
 
     monkeypatch.setattr(rundemo.Command, "serve", serve)
@@ -167,6 +168,8 @@ def test_rundemo_migrates_starts_the_emulator_and_points_the_site_at_it(
     assert seen["discovery"]["issuer"] == seen["base_url"] + "/"
     assert seen["login_base_url"] == seen["base_url"]
     assert "Alice Liddell" in seen["page"]
+    # The login form may go to the port the tenant really got (--emulator-port), not 8001.
+    assert f"form-action 'self' {seen['base_url']}" in seen["csp"]
     assert "carol@example.com" in seen["page"]
     # Ending a session at the tenant reaches the demo's back-channel logout endpoint over HTTP.
     assert seen["web_client"]["backchannel_logout_urls"] == ["http://127.0.0.1:8123/account/backchannel-logout/"]

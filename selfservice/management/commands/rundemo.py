@@ -104,10 +104,35 @@ class Command(BaseCommand):
                 tenant_settings["SOCIAL_AUTH_AUTH0_KEY"],
                 backchannel_logout_urls=[site + reverse("selfservice:backchannel-logout")],
             )
+            tenant_settings.update(_csp_for_tenant(_login_origin(), url))
             with _changed_settings(**tenant_settings):
                 yield url
         finally:
             emulator.stop()
+
+
+def _login_origin() -> str:
+    """Where the site's login goes now: ``SOCIAL_AUTH_AUTH0_BASE_URL``, else ``https://{DOMAIN}``."""
+    base = str(getattr(settings, "SOCIAL_AUTH_AUTH0_BASE_URL", "") or "")
+    domain = str(getattr(settings, "SOCIAL_AUTH_AUTH0_DOMAIN", "") or "")
+    return base.rstrip("/") or (f"https://{domain}" if domain else "")
+
+
+def _csp_for_tenant(old: str, new: str) -> dict[str, Any]:
+    """The site's Content-Security-Policy settings with the tenant ``old`` replaced by ``new``.
+
+    The policy's ``form-action`` names the tenant (the login form posts there and the begin view
+    redirects there): a demo started with ``--emulator-port`` would otherwise send the policy for
+    port 8001, and the browser would refuse to go to the login page at the real port.
+    """
+    if not old or old == new:
+        return {}
+    changed: dict[str, Any] = {}
+    for name in ("CONTENT_SECURITY_POLICY", "SECURE_CSP"):
+        value = getattr(settings, name, None)
+        if isinstance(value, dict):
+            changed[name] = json.loads(json.dumps(value).replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1]))
+    return changed
 
 
 @contextmanager
