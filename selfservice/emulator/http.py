@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from .errors import ApiError
+from .errors import ApiError, invalid_body
 
 REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 302: "Found", 303: "See Other",
@@ -83,6 +83,16 @@ class Request:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "Invalid request payload JSON format", "invalid_body") from exc
+
+    def json_object(self, allowed: Collection[str] | None = None) -> dict[str, Any]:
+        """The JSON body as an object with only ``allowed`` keys (when given), else Auth0's 400."""
+        body = self.json()
+        if not isinstance(body, dict):
+            raise invalid_body("Expected type object")
+        unknown = sorted(set(body) - set(allowed)) if allowed is not None else []
+        if unknown:
+            raise invalid_body(f"Additional properties not allowed: {','.join(unknown)}")
+        return body
 
     def form(self) -> dict[str, str]:
         """Form-encoded or JSON body as a flat dict of strings (OAuth endpoints accept both)."""

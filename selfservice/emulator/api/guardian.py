@@ -38,9 +38,7 @@ def set_factor(tenant: Tenant, request: Request, name: str) -> Response:
 
 
 def create_ticket(tenant: Tenant, request: Request) -> Response:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise invalid_body("Expected type object")
+    body = request.json_object()
     if not body.get("user_id"):
         raise invalid_body("Missing required property: user_id")
     factor = body.get("factor")

@@ -35,12 +35,7 @@ PROFILE_DATA = (
 
 
 def link_identity(tenant: Tenant, request: Request, user_id: str) -> Response:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise invalid_body("Expected type object")
-    unknown = sorted(set(body) - BODY_FIELDS)
-    if unknown:
-        raise invalid_body(f"Additional properties not allowed: {','.join(unknown)}")
+    body = request.json_object(BODY_FIELDS)
     with tenant.lock:
         primary = tenant.user(user_id)  # 404 inexistent_user
         secondary_id = _secondary_id(tenant, request, body)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from selfservice.emulator import records
 from selfservice.emulator.errors import ApiError, invalid_body
 from selfservice.emulator.http import Request, Response, json_response
@@ -16,18 +14,8 @@ TICKET_FIELDS = {
 }
 
 
-def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise invalid_body("Expected type object")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid_body(f"Additional properties not allowed: {','.join(unknown)}")
-    return body
-
-
 def password_change_ticket(tenant: Tenant, request: Request) -> Response:
-    body = _body(request, TICKET_FIELDS)
+    body = request.json_object(TICKET_FIELDS)
     by_user = "user_id" in body
     by_email = "email" in body or "connection_id" in body
     if by_user == by_email:
@@ -42,7 +30,7 @@ def password_change_ticket(tenant: Tenant, request: Request) -> Response:
 
 
 def email_verification_ticket(tenant: Tenant, request: Request) -> Response:
-    body = _body(request, TICKET_FIELDS - {"connection_id", "email", "mark_email_as_verified"})
+    body = request.json_object(TICKET_FIELDS - {"connection_id", "email", "mark_email_as_verified"})
     if not body.get("user_id"):
         raise invalid_body("Missing required property: user_id")
     tenant.user(str(body["user_id"]))
@@ -51,7 +39,7 @@ def email_verification_ticket(tenant: Tenant, request: Request) -> Response:
 
 
 def verification_email_job(tenant: Tenant, request: Request) -> Response:
-    body = _body(request, {"user_id", "client_id", "identity", "organization_id"})
+    body = request.json_object({"user_id", "client_id", "identity", "organization_id"})
     if not body.get("user_id"):
         raise invalid_body("Missing required property: user_id")
     tenant.user(str(body["user_id"]))
