@@ -138,10 +138,14 @@ def test_a_request_that_began_before_a_reset_is_not_logged_after_it(emulator: Em
     import threading
 
     emulator.seed("demo")
-    emulator.add_fault(path="/guardian/factors", latency_ms=300, times=1)
+    emulator.add_fault(path="/guardian/factors", latency_ms=500, times=1)
     slow = threading.Thread(target=lambda: httpx.get(f"{emulator.url}/api/v2/guardian/factors", timeout=5))
     slow.start()
-    time.sleep(0.1)
+    # The fault is taken when the request arrives: from then on it is in flight (no guessed sleep).
+    deadline = time.monotonic() + 5
+    while emulator.tenant.faults and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert not emulator.tenant.faults, "the slow request never reached the emulator"
     emulator.reset()
     slow.join()
     assert emulator.requests() == []
