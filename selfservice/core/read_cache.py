@@ -201,6 +201,10 @@ class ReadCache:
         with self._unconfirmed_drops(user_id, ("user",)):
             return self._store("user", user_id, self.inner.update_user(user_id, changes))
 
+    def change_email(self, user_id: str, email: str, client_id: str | None = None) -> UserProfile:
+        with self._unconfirmed_drops(user_id, ("user",)):
+            return self._store("user", user_id, self.inner.change_email(user_id, email, client_id))
+
     def update_metadata(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
         with self._unconfirmed_drops(user_id, ("user",)):
             return self._store("user", user_id, self.inner.update_metadata(user_id, changes))

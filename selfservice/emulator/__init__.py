@@ -152,6 +152,11 @@ class Emulator:
         """``{url, status, sid}`` of every back-channel logout sent since the last reset."""
         return list(self.tenant.backchannel_log)
 
+    def emails(self) -> list[dict[str, Any]]:
+        """``{to, kind, user_id, at}`` of every email the tenant "sent" since the last reset
+        (``verification``: a verification-email job or ``verify_email``; ``password_changed``)."""
+        return list(self.tenant.outbox)
+
     def requests(self) -> list[dict[str, Any]]:
         """``{method, path, status, query}`` of Management and token calls since the last reset."""
         return list(self.tenant.log)

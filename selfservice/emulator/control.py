@@ -54,6 +54,8 @@ def dispatch(tenant: Tenant, request: Request) -> Response:
             return json_response({"client_id": client.client_id, "callbacks": client.callbacks,
                                   "allowed_logout_urls": client.allowed_logout_urls,
                                   "backchannel_logout_urls": client.backchannel_logout_urls})
+        if route == "emails" and method == "GET":
+            return json_response(list(tenant.outbox))
         if route == "backchannel" and method == "GET":
             return json_response(list(tenant.backchannel_log))
         if route == "tenant" and method == "PATCH":

@@ -110,6 +110,8 @@ class Tenant:
             self.factors: dict[str, bool] = {name: name in DEFAULT_ENABLED_FACTORS for name in FACTOR_NAMES}
             self.tickets: dict[str, dict[str, Any]] = {}
             self.jobs: dict[str, dict[str, Any]] = {}
+            self.reset_tickets: dict[str, dict[str, Any]] = {}  # password-change tickets, single use
+            self.outbox: list[dict[str, Any]] = []  # emails the tenant "sent": {to, kind, user_id, at}
             self.organizations: dict[str, dict[str, Any]] = {}  # id -> Auth0 organization object
             self.memberships: dict[str, list[str]] = {}  # user id -> organization ids, in join order
             self.codes: dict[str, dict[str, Any]] = {}  # authorization codes, single use
@@ -179,6 +181,22 @@ class Tenant:
             if str(user.get("email", "")).lower() == email:
                 return user
         return None
+
+    def email_taken(self, user: dict[str, Any], email: str) -> bool:
+        """Whether another user of ``user``'s connection has ``email`` (Auth0: unique per connection)."""
+        wanted = email.strip().casefold()
+        connection = _connection(user)
+        return any(
+            other["user_id"] != user["user_id"] and _connection(other) == connection
+            and str(other.get("email", "")).casefold() == wanted
+            for other in self.users.values()
+        )
+
+    def send_email(self, user: dict[str, Any], kind: str, to: str | None = None) -> None:
+        """Record an email the tenant would send (``kind``: ``verification``, ``password_changed``)."""
+        with self.lock:
+            self.outbox.append({"to": to or str(user.get("email", "")), "kind": kind,
+                                "user_id": user["user_id"], "at": records.iso()})
 
     def connection_syncs_root_attributes(self, connection: str) -> bool:
         options = self.connections.get(connection) or {}
@@ -318,3 +336,8 @@ class Tenant:
 
     def public_base(self, issuer: str) -> str:
         return self.public_url or issuer
+
+
+def _connection(user: dict[str, Any]) -> str:
+    identity = (user.get("identities") or [{}])[0]
+    return str(identity.get("connection") or identity.get("provider") or "")

@@ -67,7 +67,7 @@ TICKET_FACTOR_NAMES = {"sms": "phone", "voice": "phone"}
 ENROLLABLE_FACTORS = frozenset({"push-notification", "phone", "email", "otp", "webauthn-roaming", "webauthn-platform"})
 #: Operations that change something at Auth0: an answer lost on the way makes the outcome unknown.
 WRITES = frozenset({
-    "update_user", "update_metadata", "delete_user", "link_identity", "unlink_identity", "delete_authentication_method",
+    "update_user", "change_email", "send_verification_email", "update_metadata", "delete_user", "link_identity", "unlink_identity", "delete_authentication_method",
     "regenerate_recovery_code", "invalidate_remember_browser", "revoke_session", "delete_user_sessions",
 })
 PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and sessions
@@ -101,6 +101,13 @@ class Auth0Gateway:
             return self.get_user(user_id)
         fields = dict(changes)
         data = self._call("update_user", lambda api, o: api.users.update(user_id, **fields, request_options=o))
+        return self._remember(user_id, data)
+
+    def change_email(self, user_id: str, email: str, client_id: str | None = None) -> UserProfile:
+        extra = _given(client_id=client_id)
+        data = self._call("change_email", lambda api, o: api.users.update(
+            user_id, email=email, email_verified=False, verify_email=True, **extra, request_options=o,
+        ))
         return self._remember(user_id, data)
 
     def update_metadata(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:

@@ -60,6 +60,15 @@ class Gateway(Protocol):
         """
         ...
 
+    def change_email(self, user_id: str, email: str, client_id: str | None = None) -> UserProfile:
+        """Set a new email, unverified, and have the provider send its verification message.
+
+        One write (Auth0: ``PATCH`` with ``email``, ``email_verified: false`` and
+        ``verify_email: true``); returns the updated profile. Raises :class:`Rejected` when the
+        address is refused (in use, invalid, a provider-owned email), :class:`NotFound`.
+        """
+        ...
+
     def update_metadata(self, user_id: str, changes: Mapping[str, Any]) -> UserProfile:
         """Merge ``changes`` into the top level of ``user_metadata``; return the updated profile.
 

@@ -244,3 +244,31 @@ def test_send_verification_email_to_an_unknown_user_is_not_found(gateway: Any) -
 
     assert caught.value.status == 404
     assert caught.value.code == "inexistent_user"
+
+
+def test_change_email_is_one_write_that_sets_it_unverified_and_sends_the_verification(
+    gateway: Any, alice: Any, emulator: Any
+) -> None:
+    updated = gateway.change_email(ALICE, "alice@new.example", client_id="selfservice-web")
+
+    assert (updated.email, updated.email_verified) == ("alice@new.example", False)
+    assert gateway.get_user(ALICE) is updated  # remembered: no read after the write
+    assert emulator.count("PATCH", USER_PATH) == 1 and emulator.count("GET", USER_PATH) == 0
+    assert [(m["to"], m["kind"]) for m in emulator.emails()] == [("alice@new.example", "verification")]
+
+
+def test_change_email_to_an_address_in_use_is_rejected_and_changes_nothing(gateway: Any, alice: Any, emulator: Any) -> None:
+    emulator.add_user({"user_id": "auth0|other", "email": "taken@example.com"})
+
+    with pytest.raises(Rejected) as caught:
+        gateway.change_email(ALICE, "taken@example.com")
+
+    assert caught.value.status == 400 and "already exists" in caught.value.message
+    assert emulator.user(ALICE)["email"] == "alice@example.com" and emulator.emails() == []
+
+
+def test_change_email_of_a_social_user_is_rejected(gateway: Any, bob: Any) -> None:
+    with pytest.raises(Rejected) as caught:
+        gateway.change_email(BOB, "bob@new.example")
+
+    assert caught.value.code == "operation_not_supported"
