@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from selfservice.emulator.routing import Route
 
-from . import auth_methods, enrollment, guardian, identities, oauth, oidc, organizations, password_reset, sessions, tickets, users
+from . import (
+    auth_methods,
+    enrollment,
+    guardian,
+    identities,
+    oauth,
+    oidc,
+    organizations,
+    password_reset,
+    sessions,
+    tickets,
+    users,
+)
 
 ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
