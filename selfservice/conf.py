@@ -49,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
                   "privacy.export": "5/h", "account.delete": "5/m",
                   # General tab: "Send the verification email again" (each one sends an email).
                   "email.verify": "3/h",
+                  # General tab: changing the email (each change sends an email) and starting a
+                  # password change (each makes an Auth0 ticket), per user.
+                  "email.change": "5/h", "password.change": "5/h",
+                  # The same per client IP ("NAME.ip" counts every user behind one address).
+                  "email.verify.ip": "10/h", "email.change.ip": "10/h", "password.change.ip": "10/h",
                   # General tab: starting or confirming a link, and unlinking, per user.
                   "identities.link": "10/m", "identities.unlink": "10/m"},
     # How many proxies in front of Django append to X-Forwarded-For: 0 (the default) trusts no

@@ -11,7 +11,9 @@ from selfservice.login.backchannel import BackchannelLogoutView
 from selfservice.login.views import LoginView, LogoutView
 from selfservice.preferences.views import PreferencesValidateView, PreferencesView
 from selfservice.privacy.views import DeleteAccountView, ExportView, PrivacyView
+from selfservice.profile.email import ChangeEmailView
 from selfservice.profile.identities import LinkIdentityView, UnlinkIdentityView
+from selfservice.profile.password import ChangePasswordView
 from selfservice.profile.verification import ResendVerificationView
 from selfservice.profile.views import GeneralView
 from selfservice.security.activity import ActivityView
@@ -23,7 +25,9 @@ app_name = "selfservice"
 urlpatterns = [
     path("", never_cache(RedirectView.as_view(pattern_name="selfservice:general")), name="index"),
     path("general/", GeneralView.as_view(), name="general"),
+    path("general/email/", ChangeEmailView.as_view(), name="change-email"),
     path("general/email/verify/", ResendVerificationView.as_view(), name="resend-verification"),
+    path("general/password/", ChangePasswordView.as_view(), name="change-password"),
     path("general/identities/link/", LinkIdentityView.as_view(), name="link-identity"),
     path("general/identities/<str:provider>/<str:user_id>/unlink/", UnlinkIdentityView.as_view(), name="unlink-identity"),
     path("preferences/", PreferencesView.as_view(), name="preferences"),

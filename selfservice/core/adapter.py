@@ -174,7 +174,9 @@ class DefaultAdapter:
         Asked before a sensitive change, before anything is read from or sent to Auth0:
         ``"mfa.remove"`` (remove an authentication method, also its confirm step),
         ``"mfa.recovery_code"`` (a new recovery code), ``"sessions.revoke_others"`` (sign out
-        everywhere else) and ``"account.delete"`` (delete the account, also its confirm step).
+        everywhere else), ``"email.change"`` and ``"password.change"`` (the General tab's
+        email form and password change, also their GET), ``"identities.link"`` and
+        ``"identities.unlink"``, and ``"account.delete"`` (delete the account, also its confirm step).
         True sends the user to "Confirm it's you": they sign in again at Auth0 (``max_age=0``,
         ``prompt=login``) and come back to the action's confirm step.
 

@@ -40,12 +40,17 @@ def _rate(group: str, request: HttpRequest) -> str | None:
 def limit(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator for a view function (wrap with ``method_decorator`` on a class-based view).
 
-    Counts POSTs per signed-in user under ``selfservice.<name>`` and sets ``request.limited``;
-    it never raises.
+    Counts POSTs per signed-in user under ``selfservice.<name>`` and, when ``<name>.ip`` has a
+    rate, per client IP too (every account behind one address); sets ``request.limited`` when
+    either is over. It never raises.
     """
-    decorator: Callable[[Callable[..., Any]], Callable[..., Any]] = ratelimit(
-        group=GROUP_PREFIX + name, key="user", rate=_rate, method="POST", block=False
-    )
+    per_user = ratelimit(group=GROUP_PREFIX + name, key="user", rate=_rate, method="POST", block=False)
+    per_ip = ratelimit(group=f"{GROUP_PREFIX}{name}.ip", key=_ip_key, rate=_rate, method="POST", block=False)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped: Callable[..., Any] = per_user(per_ip(view))
+        return wrapped
+
     return decorator
 
 

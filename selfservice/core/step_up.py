@@ -72,6 +72,8 @@ ACTIONS: dict[str, Promise] = {
     "mfa.remove": _("You are about to remove a way of proving it's you when you sign in."),
     "mfa.recovery_code": _("You are about to replace your recovery code."),
     "sessions.revoke_others": _("You are about to sign out of every other device and browser."),
+    "email.change": _("You are about to change the email address you sign in with."),
+    "password.change": _("You are about to change your password."),
     "identities.link": _("You are about to link another way of signing in to your account."),
     "identities.unlink": _("You are about to unlink a way of signing in from your account."),
     "account.delete": _("You are about to delete your account and everything it holds, for good."),

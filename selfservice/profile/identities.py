@@ -35,13 +35,11 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from social_django.models import UserSocialAuth
 
 from selfservice.conf import get_settings
 from selfservice.core import audit, ratelimits, step_up
 from selfservice.core.http import client_redirect
-from selfservice.core.views import AccountTabView, UpstreamProblem
 from selfservice.gateway import (
     GatewayError,
     Identity,
@@ -53,6 +51,7 @@ from selfservice.gateway import (
 )
 from selfservice.login import linking
 from selfservice.models import AuditEvent
+from selfservice.profile.steps import GeneralStepView
 
 if TYPE_CHECKING:
     from selfservice.core.adapter import DefaultAdapter
@@ -116,29 +115,7 @@ class Vetted:
     label: str
 
 
-class IdentityStepView(AccountTabView):
-    """What the link and unlink steps share: they belong to the General tab."""
-
-    tab = "general"
-    title = gettext_lazy("General")
-
-    def step_page(self, *, status: int = 200, problem: UpstreamProblem | None = None, **context: Any) -> TemplateResponse:
-        """This step's page (or partial): the confirm form, or only messages and a problem."""
-        return self.render_tab(status=status, problem=problem, general_url=self.tab_url(), **context)
-
-    def throttled(self, name: str) -> TemplateResponse:
-        return self.step_page(problem=self.throttled_problem(name))
-
-    def failed(self, error: GatewayError, said: str) -> TemplateResponse:
-        """After an Auth0 failure: say what did not happen (or that it may have), and the problem."""
-        problem = self.upstream_problem(error)
-        if problem.kind == "uncertain":
-            said = _("We could not confirm whether the change was made: reload the General tab to see your sign-in methods.")
-        messages.error(self.request, said)
-        return self.step_page(problem=problem)
-
-
-class LinkIdentityView(IdentityStepView):
+class LinkIdentityView(GeneralStepView):
     """POST ``connection=NAME``: sign in with it; GET: confirm; POST ``confirm=1``: link it."""
 
     http_method_names = ["get", "post"]
@@ -291,7 +268,7 @@ class LinkIdentityView(IdentityStepView):
         return self.step_page(status=status, vetted=vetted, link_url=self.request.path, email_error=email_error)
 
 
-class UnlinkIdentityView(IdentityStepView):
+class UnlinkIdentityView(GeneralStepView):
     """GET (or a POST without ``confirm=1``): confirm step; POST ``confirm=1``: unlink it."""
 
     http_method_names = ["get", "post"]

@@ -23,8 +23,10 @@ from selfservice.core.adapter import DATABASE_PROVIDERS, PROFILE_FIELDS
 from selfservice.core.http import wants_partial
 from selfservice.core.views import AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected
+from selfservice.profile.email import email_changeable
 from selfservice.profile.forms import ProfileForm
 from selfservice.profile.identities import identities_context
+from selfservice.profile.password import password_changeable
 
 if TYPE_CHECKING:
     from selfservice.gateway import UserProfile
@@ -115,6 +117,8 @@ class GeneralView(AccountTabView):
             sign_in_methods=self.adapter.sign_in_methods(profile),
             avatar_url=avatar_url(profile.picture),
             initials=initials(profile),
+            email_changeable=email_changeable(self.adapter, profile),
+            password_changeable=password_changeable(self.adapter, profile),
             **identities_context(self.adapter, profile),
         )
 
