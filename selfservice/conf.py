@@ -113,6 +113,10 @@ DEFAULTS: dict[str, Any] = {
     # "anonymise"d (kept for the site's own records, inactive, without name, email, password or
     # social-auth link; its audit events lose IP, user agent and ids). Anything else: "anonymise".
     "ACCOUNT_DELETION": "delete",
+    # Preferences that take effect (a schema property with "x-applies": language, time_zone or
+    # theme; PreferencesMiddleware): "account" applies them on the account pages, "site" on
+    # every page of a signed-in user, None nowhere.
+    "APPLY_PREFERENCES": "account",
 }
 
 #: Auth0's published Management API limits per plan (auth0-facts.md §6.3), as MANAGEMENT_BUDGET.
@@ -176,6 +180,7 @@ class SelfServiceSettings:
     activity_retention_days: int | None
     activity_page_size: int
     account_deletion: str
+    apply_preferences: str | None
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -223,6 +228,7 @@ def get_settings() -> SelfServiceSettings:
         activity_retention_days=_retention_days(merged["ACTIVITY_RETENTION_DAYS"]),
         activity_page_size=_activity_page_size(merged["ACTIVITY_PAGE_SIZE"]),
         account_deletion="delete" if merged["ACCOUNT_DELETION"] == "delete" else "anonymise",
+        apply_preferences=merged["APPLY_PREFERENCES"] if merged["APPLY_PREFERENCES"] in ("account", "site") else None,
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )

@@ -40,6 +40,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The user's language, time zone and theme preferences: after Locale- and
+    # AuthenticationMiddleware, before MessageMiddleware (messages stored in their language).
+    "selfservice.preferences.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Failed or too-frequent Auth0 logins: the login page with a 4xx, never a 500.

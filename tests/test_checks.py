@@ -11,7 +11,9 @@ from django.core.management.base import SystemCheckError
 from django_htmx.middleware import HtmxMiddleware
 
 from selfservice.checks import PROBLEMS, check_settings
+from selfservice.core.problems import PREFERENCES_MIDDLEWARE
 from selfservice.emulator.settings import emulated_tenant
+from tests import settings as test_settings
 
 CLEAN = {
     "AUTH0_DOMAIN": "example.eu.auth0.com",
@@ -107,6 +109,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.W040", {"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, {}, ["selfservice.W040"]),
     ("selfservice.E050", {}, {"STEP_UP_MAX_AGE": "5 min"}, ["selfservice.E050"]),
     ("selfservice.W060", {"MIDDLEWARE": "-selfservice.login.middleware.LoginErrorMiddleware"}, {}, ["selfservice.W060"]),
+    ("selfservice.W070", {"MIDDLEWARE": "-" + PREFERENCES_MIDDLEWARE}, {}, ["selfservice.W070"]),
+    ("selfservice.W071", {"MIDDLEWARE": [m for m in test_settings.MIDDLEWARE if m != PREFERENCES_MIDDLEWARE] + [PREFERENCES_MIDDLEWARE]},
+     {}, ["selfservice.W071"]),
 ]
 
 

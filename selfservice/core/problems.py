@@ -15,6 +15,7 @@ from django.core.checks import CheckMessage, Error, Warning
 README = "See the SELFSERVICE settings table in the README."
 HTMX_MIDDLEWARE = "django_htmx.middleware.HtmxMiddleware"
 LOGIN_ERROR_MIDDLEWARE = "selfservice.login.middleware.LoginErrorMiddleware"
+PREFERENCES_MIDDLEWARE = "selfservice.preferences.middleware.PreferencesMiddleware"
 
 
 @dataclass(frozen=True)
@@ -214,5 +215,19 @@ PROBLEMS: dict[str, Problem] = {
         f"{LOGIN_ERROR_MIDDLEWARE!r} is not in MIDDLEWARE: a cancelled, stale or forged Auth0 login "
         "answers 500 instead of the login page, and login is not rate limited.",
         f'Add "{LOGIN_ERROR_MIDDLEWARE}" to MIDDLEWARE, after AuthenticationMiddleware.',
+    ),
+    # Preferences that take effect (selfservice/preferences/checks.py): W070-W079.
+    "missing_preferences_middleware": Problem(
+        "selfservice.W070", Warning,
+        f"APPLY_PREFERENCES is {{scope!r}} but {PREFERENCES_MIDDLEWARE!r} is not in MIDDLEWARE: "
+        "a language, time zone or theme preference never takes effect.",
+        f'Add "{PREFERENCES_MIDDLEWARE}" to MIDDLEWARE (after AuthenticationMiddleware, before '
+        'MessageMiddleware), or set SELFSERVICE["APPLY_PREFERENCES"] = None.',
+    ),
+    "preferences_middleware_order": Problem(
+        "selfservice.W071", Warning,
+        f"{PREFERENCES_MIDDLEWARE!r} must come after {{after}} and before {{before}} in MIDDLEWARE.",
+        "Move it: it needs the signed-in user and the session, and messages must be stored while "
+        "the user's language is active.",
     ),
 }

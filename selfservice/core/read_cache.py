@@ -127,6 +127,16 @@ class ReadCache:
         result: UserProfile = self._read("user", user_id, lambda: self.inner.get_user(user_id))
         return result
 
+    def cached_user(self) -> UserProfile | None:
+        """The owner's user object as this request or the cache has it (fresh or stale); no call."""
+        kept = self._read_here.get("user")
+        if kept is not None and kept[0] == self.owner:
+            seen: UserProfile = kept[1]
+            return seen
+        entry = self._entry("user", self.owner)
+        cached: UserProfile | None = entry.value if entry is not None else None
+        return cached
+
     def list_authentication_methods(self, user_id: str) -> tuple[AuthenticationMethod, ...]:
         result: tuple[AuthenticationMethod, ...] = self._read(
             "methods", user_id, lambda: self.inner.list_authentication_methods(user_id)

@@ -38,6 +38,7 @@ from selfservice.gateway import (
     UpstreamUncertain,
     get_gateway,
 )
+from selfservice.preferences import applied
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -147,6 +148,7 @@ class AccountMixin(LoginRequiredMixin):
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id
+        applied.resolve_once(request, self.gateway.cached_user())
         response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
         return response
 
@@ -169,6 +171,7 @@ class AccountMixin(LoginRequiredMixin):
             "active_tab": self.tab,
             "tab_title": self.title,
             "messages": get_messages(self.request),
+            "selfservice_theme": getattr(self.request, "selfservice_theme", "system"),
             **self.freshness_context(),
         }
 

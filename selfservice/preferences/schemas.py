@@ -39,6 +39,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 
+from selfservice.preferences.annotations import annotation_problems
 from selfservice.preferences.patterns import (
     additional_properties_keyword,
     is_regex,
@@ -203,6 +204,7 @@ def schema_problems(schema: Any) -> list[SchemaProblem]:
     except SchemaError as error:
         return [SchemaProblem(pointer(*error.absolute_path), f"Not a valid JSON Schema: {error.message}")]
     problems = list(_root_problems(schema))
+    problems += [SchemaProblem(pointer(*place), message) for place, message in annotation_problems(schema)]
     # Patterns anywhere (additionalProperties may hold a schema the subset does not inspect),
     # except under a place already refused for another reason: one message per mistake.
     reported = [p.pointer for p in problems]

@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
 
 from selfservice import signals
 from selfservice.conf import get_settings
@@ -34,6 +35,7 @@ from selfservice.core.http import wants_partial
 from selfservice.core.views import AccountMixin, AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected
 from selfservice.models import PreferenceSchema
+from selfservice.preferences import applied
 from selfservice.preferences.forms import PreferencesForm, build_form_class
 from selfservice.preferences.schemas import document_errors, schema_problems
 
@@ -91,6 +93,7 @@ class PreferencesView(AccountTabView):
         profile = self.read_user()
         if isinstance(profile, HttpResponse):
             return profile  # Auth0 failed or the user is gone
+        applied.remember(request, applied.applied_values(form_class.schema, profile.user_metadata))
         return self.render_tab(form=form_class(metadata=profile.user_metadata))
 
     @method_decorator(ratelimits.limit("preferences.update"))
@@ -185,7 +188,14 @@ class PreferencesView(AccountTabView):
         return self.render_tab(form=form, status=422)
 
     def saved(self, form_class: type[PreferencesForm], profile: UserProfile) -> HttpResponse:
-        """After a save: a fresh partial for htmx (no second read), a redirect (PRG) otherwise."""
+        """After a save: a fresh partial for htmx (no second read), a redirect (PRG) otherwise.
+
+        A new language, time zone or theme changes the whole page, not just the panel: htmx is
+        then told to load the tab again (``HX-Redirect``; the message waits in the session).
+        """
+        changed = applied.remember(self.request, applied.applied_values(form_class.schema, profile.user_metadata))
+        if changed and wants_partial(self.request):
+            return HttpResponseClientRedirect(self.tab_url())
         if wants_partial(self.request):
             return self.render_tab(form=form_class(metadata=profile.user_metadata))
         return redirect(self.tab_url())
