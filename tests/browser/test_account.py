@@ -52,7 +52,8 @@ def test_sign_in_edit_the_profile_with_htmx_and_sign_out(
 
 def test_a_social_user_sees_provider_owned_fields_read_only(demo_site: Emulator, live_server: Any, page: Any) -> None:  # noqa: F811
     sign_in(page, live_server.url, "bob@example.com")
-    assert page.get_by_text("Managed by Google", exact=False).is_visible()
+    assert page.get_by_text("Managed by Google: change your name and picture there.").is_visible()
+    assert page.get_by_text("Managed by Google", exact=True).is_visible()  # the password row
     assert page.get_by_label("Full name").count() == 0
 
 
