@@ -85,3 +85,26 @@ def test_the_preferences_tab_in_dark_mode_and_on_a_phone(
     demo_site: Emulator, demo_schema: None, screenshot_dark_and_phone: Callable[..., None]  # noqa: F811
 ) -> None:
     screenshot_dark_and_phone("preferences")
+
+
+def test_a_theme_preference_overrides_the_device_and_a_language_one_the_browser(
+    demo_site: Emulator, demo_schema: None, live_server: Any, signed_in_page: Callable[..., Any],  # noqa: F811
+    screenshot_dir: Path,
+) -> None:
+    demo_site.tenant.users["auth0|alice"]["user_metadata"].update(theme="dark", language="es")
+    page = signed_in_page("alice@example.com", color_scheme="light")
+    page.goto(live_server.url + "/account/preferences/")  # the user is read: the session now knows
+
+    page.goto(live_server.url + "/account/security/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    panel = page.evaluate("getComputedStyle(document.querySelector('.selfservice')).color")
+    assert background == "rgb(20, 20, 24)" and panel == "rgb(236, 236, 241)"  # the dark palette
+    assert page.evaluate("document.documentElement.lang") == "es"
+    page.get_by_role("heading", name="Seguridad", exact=True).wait_for()
+    page.screenshot(path=str(screenshot_dir / "preferences-applied-dark-es.png"), full_page=True)
+
+    page.get_by_role("link", name="Preferencias").click()
+    page.get_by_label("Claro").check()
+    page.get_by_role("button", name="Guardar preferencias").click()
+    page.get_by_text("Se han guardado tus preferencias.").wait_for()  # the whole page reloaded
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(247, 247, 248)"
