@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from selfservice.conf import get_settings
+from selfservice.core import jwks
 
 __all__ = [
     "EVENT",
@@ -52,8 +53,6 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 MAX_AGE = 300
 #: Clock skew tolerated between Auth0 and this server.
 LEEWAY = 30
-JWKS_TTL = 3600
-JWKS_REFETCH_INTERVAL = 60
 
 
 class LogoutTokenError(Exception):
@@ -166,47 +165,9 @@ def _first_use(jti: str) -> bool:
 
 
 def _signing_key(kid: str) -> Any:
-    cache = _cache()
-    jwks = cache.get(_cache_key("jwks"))
-    key = _find_key(jwks, kid)
-    if key is None and cache.add(_cache_key("jwks-fetched"), 1, timeout=JWKS_REFETCH_INTERVAL if jwks else 1):
-        jwks = _fetch_jwks()
-        cache.set(_cache_key("jwks"), jwks, timeout=JWKS_TTL)
-        key = _find_key(jwks, kid)
-    if key is None:
-        raise LogoutTokenError("The logout token is signed with an unknown key.")
-    return key
-
-
-def _find_key(jwks: Any, kid: str) -> Any:
-    if not isinstance(jwks, dict):
-        return None
     try:
-        keyset = jwt.PyJWKSet.from_dict(jwks)
-    except jwt.PyJWTError:
-        return None
-    for item in keyset.keys:
-        if item.key_id == kid or (not kid and len(keyset.keys) == 1):
-            return item.key
-    return None
-
-
-def _fetch_jwks() -> dict[str, Any]:
-    """The tenant's JWKS, through the gateway's HTTP client (base URL / transport honoured)."""
-    import httpx
-
-    from selfservice.gateway.auth0 import connection
-
-    current = get_settings()
-    try:
-        response = connection(current).http.get(
-            f"https://{current.auth0_domain}/.well-known/jwks.json", timeout=current.timeout
-        )
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        logger.warning("Could not read the tenant's JWKS: %s", type(exc).__name__)
-        raise SigningKeysUnavailable("The tenant's signing keys could not be read; try again.") from exc
-    if not isinstance(data, dict):
-        raise SigningKeysUnavailable("The tenant's signing keys could not be read; try again.")
-    return data
+        return jwks.signing_key(kid)
+    except jwks.UnknownKey as exc:
+        raise LogoutTokenError("The logout token is signed with an unknown key.") from exc
+    except jwks.KeysUnavailable as exc:
+        raise SigningKeysUnavailable(str(exc)) from exc
