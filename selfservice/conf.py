@@ -117,6 +117,10 @@ DEFAULTS: dict[str, Any] = {
     # theme; PreferencesMiddleware): "account" applies them on the account pages, "site" on
     # every page of a signed-in user, None nowhere.
     "APPLY_PREFERENCES": "account",
+    # The JSON API (selfservice.api, the `api` extra): the identifier of the site's API in Auth0
+    # (the audience of the access tokens apps send as "Authorization: Bearer"). None: bearer
+    # tokens are refused and only the session cookie gets in.
+    "API_AUDIENCE": None,
 }
 
 #: Auth0's published Management API limits per plan (auth0-facts.md §6.3), as MANAGEMENT_BUDGET.
@@ -181,6 +185,7 @@ class SelfServiceSettings:
     activity_page_size: int
     account_deletion: str
     apply_preferences: str | None
+    api_audience: str | None
     unknown_keys: tuple[str, ...]
     raw: dict[str, Any]
 
@@ -229,6 +234,7 @@ def get_settings() -> SelfServiceSettings:
         activity_page_size=_activity_page_size(merged["ACTIVITY_PAGE_SIZE"]),
         account_deletion="delete" if merged["ACCOUNT_DELETION"] == "delete" else "anonymise",
         apply_preferences=merged["APPLY_PREFERENCES"] if merged["APPLY_PREFERENCES"] in ("account", "site") else None,
+        api_audience=str(merged["API_AUDIENCE"]) if merged["API_AUDIENCE"] else None,
         unknown_keys=tuple(sorted(set(given) - set(DEFAULTS))),
         raw=merged,
     )

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "social_django",
     "selfservice",
+    "ninja",  # the JSON API's docs page serves django-ninja's own static files (no CDN)
 ]
 
 # django-csp on Django 5.2, Django's own on 6.x (selfservice.core.csp). The in-process tenant's

@@ -253,6 +253,11 @@ def remember_auth0_user_id(request: HttpRequest, user: Any, auth0_user_id: str) 
         delattr(request, _REQUEST_ATTRIBUTE)
 
 
+def act_for(request: HttpRequest, auth0_user_id: str) -> None:
+    """Say who this request acts for (a verified bearer token's ``sub``): asked nowhere else."""
+    setattr(request, _REQUEST_ATTRIBUTE, auth0_user_id)
+
+
 def resolve_auth0_user_id(request: HttpRequest) -> str | None:
     """``get_adapter().get_auth0_user_id(request)``, asked once per request and remembered on it."""
     if not hasattr(request, _REQUEST_ATTRIBUTE):

@@ -152,6 +152,12 @@ class Emulator:
         """``{url, status, sid}`` of every back-channel logout sent since the last reset."""
         return list(self.tenant.backchannel_log)
 
+    def add_api(self, identifier: str, scopes: tuple[str, ...] | list[str] = (), *, auth_time_claim: bool = True) -> None:
+        """Register the site's own API (an Auth0 resource server): logins asking for this
+        ``audience`` get access tokens for it with the asked ``scopes`` it defines, and
+        ``auth_time`` when ``auth_time_claim`` (the emulated Action of docs/api.md) is on."""
+        control.add_api(self.tenant, {"identifier": identifier, "scopes": list(scopes), "auth_time_claim": auth_time_claim})
+
     def emails(self) -> list[dict[str, Any]]:
         """``{to, kind, user_id, at}`` of every email the tenant "sent" since the last reset
         (``verification``: a verification-email job or ``verify_email``; ``password_changed``)."""

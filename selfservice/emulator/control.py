@@ -54,6 +54,8 @@ def dispatch(tenant: Tenant, request: Request) -> Response:
             return json_response({"client_id": client.client_id, "callbacks": client.callbacks,
                                   "allowed_logout_urls": client.allowed_logout_urls,
                                   "backchannel_logout_urls": client.backchannel_logout_urls})
+        if route == "apis" and method == "POST":
+            return json_response(add_api(tenant, request.json()), 201)
         if route == "emails" and method == "GET":
             return json_response(list(tenant.outbox))
         if route == "backchannel" and method == "GET":
@@ -97,6 +99,19 @@ def set_factors(tenant: Tenant, body: Any) -> list[dict[str, Any]]:
                 raise ValueError(f"unknown factor {name!r}")
             tenant.factors[name] = bool(enabled)
     return [{"name": n, "enabled": tenant.factors[n]} for n in FACTOR_NAMES]
+
+
+def add_api(tenant: Tenant, body: Any) -> dict[str, Any]:
+    """Register (or replace) an API: ``{identifier, scopes: [...], auth_time_claim: bool}``."""
+    if not isinstance(body, dict) or not isinstance(body.get("identifier"), str) or not body["identifier"]:
+        raise ValueError("an API needs an identifier (its audience)")
+    scopes = body.get("scopes") or []
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise ValueError("scopes is a list of strings")
+    api = {"identifier": body["identifier"], "scopes": list(scopes), "auth_time_claim": bool(body.get("auth_time_claim", True))}
+    with tenant.lock:
+        tenant.apis[api["identifier"]] = api
+    return api
 
 
 def configure(tenant: Tenant, body: Any) -> dict[str, Any]:

@@ -111,6 +111,7 @@ class Tenant:
             self.tickets: dict[str, dict[str, Any]] = {}
             self.jobs: dict[str, dict[str, Any]] = {}
             self.reset_tickets: dict[str, dict[str, Any]] = {}  # password-change tickets, single use
+            self.apis: dict[str, dict[str, Any]] = {}  # the site's own APIs: identifier -> {scopes, auth_time_claim}
             self.outbox: list[dict[str, Any]] = []  # emails the tenant "sent": {to, kind, user_id, at}
             self.organizations: dict[str, dict[str, Any]] = {}  # id -> Auth0 organization object
             self.memberships: dict[str, list[str]] = {}  # user id -> organization ids, in join order

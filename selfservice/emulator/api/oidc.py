@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from selfservice.emulator import pages, records
-from selfservice.emulator.api import oauth
+from selfservice.emulator.api import api_tokens, oauth
 from selfservice.emulator.errors import OAuthError
 from selfservice.emulator.http import Request, Response, html_response, json_response, redirect_response
 from selfservice.emulator.keys import now
@@ -237,14 +237,14 @@ def authorization_code(tenant: Tenant, request: Request, client: Client, form: d
     }
     if grant["nonce"]:
         claims["nonce"] = grant["nonce"]
-    access = {
-        "iss": request.issuer, "sub": user["user_id"], "aud": [f"{request.issuer}userinfo"], "iat": issued,
-        "exp": issued + ACCESS_TOKEN_LIFETIME, "scope": grant["scope"], "azp": client.client_id, "sid": session["id"],
-    }
+    access, granted = api_tokens.access_token(
+        tenant, request.issuer, user["user_id"], client, audience=grant["audience"], scope=grant["scope"],
+        auth_time=grant["auth_time"], sid=session["id"],
+    )
     return {
-        "access_token": tenant.key.sign(access, typ="JWT"),
+        "access_token": access,
         "id_token": tenant.key.sign(claims, typ="JWT"),
-        "scope": grant["scope"],
+        "scope": granted,
         "expires_in": ACCESS_TOKEN_LIFETIME,
         "token_type": "Bearer",
     }
