@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
@@ -24,12 +23,10 @@ from selfservice.api.auth import Caller, caller_of, require_recent_login, requir
 from selfservice.api.common import gateway_for, json_answer
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import ActivityOut, EmailIn, IdentityOut, PasswordOut, Problem
-from selfservice.conf import get_settings
 from selfservice.core import audit
 from selfservice.core.adapter import get_adapter
 from selfservice.core.read_cache import ReadCache
 from selfservice.gateway import GatewayError, NotFound, Rejected, UserProfile
-from selfservice.privacy.deletion import UpstreamStepFailed, delete_local, delete_upstream
 from selfservice.privacy.export import build_export
 from selfservice.profile.email import email_changeable
 from selfservice.profile.password import password_changeable
@@ -199,24 +196,3 @@ def export(request: HttpRequest) -> HttpResponse:
     audit.record(request, action="privacy.export", target=caller.auth0_user_id,
                  details={"activity": len(document["activity"]), "via": "api"}, auth0_user_id=caller.auth0_user_id)
     return json_answer(request, document, headers={"Cache-Control": "no-store"})
-
-
-@router.delete("/me", response={204: None, **ERRORS}, summary="Delete the account (step-up)")
-def delete_me(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "delete:me")
-    limits.check(request, caller, "account.delete")
-    require_recent_login(request, caller, "account.delete")
-    gateway = gateway_for(request, caller)
-    try:
-        delete_upstream(gateway, caller.auth0_user_id)
-    except UpstreamStepFailed as failed:
-        problem = from_gateway(failed.error)
-        problem.extra["nothing_deleted_here"] = True
-        raise problem from failed
-    user: Any = request.user
-    if getattr(user, "pk", None) is not None:
-        delete_local(request, sender=Caller, auth0_user_id=caller.auth0_user_id, mode=get_settings().account_deletion)
-        if caller.via == "session":
-            logout(request)
-    return HttpResponse(status=204)

@@ -1,4 +1,5 @@
-"""``me`` and ``me/preferences``: the profile and the preferences, read and merge-patched.
+"""``me`` and ``me/preferences``: the profile and the preferences, read and merge-patched;
+``DELETE me`` deletes the account (Auth0 first; nothing local goes if Auth0 refuses).
 
 Both PATCHes take JSON merge patches (only the keys to change; ``null`` clears one) and
 validate exactly like the pages: the profile through the General tab's form (the adapter's
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router
 
 from selfservice import signals
 from selfservice.api import limits
-from selfservice.api.auth import caller_of, require_scope
+from selfservice.api.auth import Caller, caller_of, require_recent_login, require_scope
 from selfservice.api.common import etag_of, gateway_for, json_answer, matches
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import PreferencesOut, Problem, ProfileOut, ProfilePatch
@@ -28,6 +30,7 @@ from selfservice.models import PreferenceSchema
 from selfservice.preferences import applied
 from selfservice.preferences.schemas import document_errors
 from selfservice.preferences.views import profile_bytes
+from selfservice.privacy.deletion import UpstreamStepFailed, delete_local, delete_upstream
 from selfservice.profile.forms import ProfileForm
 
 __all__ = ["profile_data", "router"]
@@ -156,3 +159,24 @@ def patch_preferences(request: HttpRequest, patch: Body[dict[str, Any]]) -> Http
             applied.remember(request, applied.applied_values(schema, updated.user_metadata))
     data = _preferences(updated, schema)
     return json_answer(request, data, headers={"ETag": etag_of(data)})
+
+
+@router.delete("/me", response={204: None, **ERRORS}, summary="Delete the account (step-up)")
+def delete_me(request: HttpRequest) -> HttpResponse:
+    caller = caller_of(request)
+    require_scope(caller, "delete:me")
+    limits.check(request, caller, "account.delete")
+    require_recent_login(request, caller, "account.delete")
+    gateway = gateway_for(request, caller)
+    try:
+        delete_upstream(gateway, caller.auth0_user_id)
+    except UpstreamStepFailed as failed:
+        problem = from_gateway(failed.error)
+        problem.extra["nothing_deleted_here"] = True
+        raise problem from failed
+    user: Any = request.user
+    if getattr(user, "pk", None) is not None:
+        delete_local(request, sender=Caller, auth0_user_id=caller.auth0_user_id, mode=get_settings().account_deletion)
+        if caller.via == "session":
+            logout(request)
+    return HttpResponse(status=204)

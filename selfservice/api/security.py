@@ -60,6 +60,32 @@ def list_methods(request: HttpRequest) -> HttpResponse:
     return json_answer(request, data, gateway=gateway)
 
 
+@router.post("/me/authentication-methods/enrollment-ticket", response={201: EnrollmentOut, **ERRORS},
+             summary="Start setting up a method: an Auth0 enrollment page to open")
+def enrollment_ticket(request: HttpRequest, body: EnrollmentIn) -> HttpResponse:
+    caller = caller_of(request)
+    require_scope(caller, "update:me")
+    limits.check(request, caller, "mfa.enroll")
+    gateway = gateway_for(request, caller)
+    try:
+        offered = offered_factor_names(gateway.list_factors(), get_settings().mfa_factors)
+    except GatewayError as error:
+        raise from_gateway(error) from error
+    if body.factor not in offered or FACTORS[body.factor].action != ENROLL_BY_TICKET:
+        raise ApiProblem(422, "This method cannot be set up here.", code="not_offered",
+                         errors=[{"pointer": "/factor", "detail": f"Offered: {', '.join(n for n in offered if FACTORS[n].action == ENROLL_BY_TICKET)}"}])
+    try:
+        ticket = gateway.create_enrollment_ticket(caller.auth0_user_id, body.factor)
+    except Rejected as error:
+        raise ApiProblem(422, "This method cannot be set up here.", code="not_offered") from error
+    except GatewayError as error:
+        raise from_gateway(error) from error
+    if urlsplit(ticket.ticket_url).scheme not in ("https", "http"):
+        raise ApiProblem(503, "The identity provider sent an unusable enrollment link.", code="unavailable")
+    audit.record(request, action="mfa.enroll", target=body.factor, details={"via": "api"}, auth0_user_id=caller.auth0_user_id)
+    return json_answer(request, {"factor": body.factor, "ticket_url": ticket.ticket_url}, status=201)
+
+
 @router.delete("/me/authentication-methods/{method_id}", response={204: None, **ERRORS},
                summary="Remove one of the user's methods (step-up)")
 def remove_method(request: HttpRequest, method_id: str) -> HttpResponse:
@@ -86,32 +112,6 @@ def remove_method(request: HttpRequest, method_id: str) -> HttpResponse:
                                                auth0_user_id=caller.auth0_user_id, method_id=method.id,
                                                method_type=method.type)
     return HttpResponse(status=204)
-
-
-@router.post("/me/authentication-methods/enrollment-ticket", response={201: EnrollmentOut, **ERRORS},
-             summary="Start setting up a method: an Auth0 enrollment page to open")
-def enrollment_ticket(request: HttpRequest, body: EnrollmentIn) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "mfa.enroll")
-    gateway = gateway_for(request, caller)
-    try:
-        offered = offered_factor_names(gateway.list_factors(), get_settings().mfa_factors)
-    except GatewayError as error:
-        raise from_gateway(error) from error
-    if body.factor not in offered or FACTORS[body.factor].action != ENROLL_BY_TICKET:
-        raise ApiProblem(422, "This method cannot be set up here.", code="not_offered",
-                         errors=[{"pointer": "/factor", "detail": f"Offered: {', '.join(n for n in offered if FACTORS[n].action == ENROLL_BY_TICKET)}"}])
-    try:
-        ticket = gateway.create_enrollment_ticket(caller.auth0_user_id, body.factor)
-    except Rejected as error:
-        raise ApiProblem(422, "This method cannot be set up here.", code="not_offered") from error
-    except GatewayError as error:
-        raise from_gateway(error) from error
-    if urlsplit(ticket.ticket_url).scheme not in ("https", "http"):
-        raise ApiProblem(503, "The identity provider sent an unusable enrollment link.", code="unavailable")
-    audit.record(request, action="mfa.enroll", target=body.factor, details={"via": "api"}, auth0_user_id=caller.auth0_user_id)
-    return json_answer(request, {"factor": body.factor, "ticket_url": ticket.ticket_url}, status=201)
 
 
 @router.post("/me/recovery-code", response={201: RecoveryCodeOut, **ERRORS},

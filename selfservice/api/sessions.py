@@ -55,35 +55,6 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
     return json_answer(request, data, gateway=gateway)
 
 
-@router.delete("/me/sessions/{session_id}", response={204: None, **ERRORS}, summary="Sign out one session")
-def revoke_session(request: HttpRequest, session_id: str) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "sessions.revoke")
-    gateway = gateway_for(request, caller)
-    try:
-        session = gateway.cached_session(caller.auth0_user_id, session_id) or gateway.get_session(session_id)
-    except NotFound:
-        session = None
-    except GatewayError as error:
-        raise _plan_refusal(error) from error
-    if session is None or session.user_id != caller.auth0_user_id:
-        audit.record(request, action="session.revoke_refused", target=session_id[:255],
-                     details={"reason": "unknown" if session is None else "not_owner", "via": "api"},
-                     auth0_user_id=caller.auth0_user_id)
-        raise ApiProblem(404, "No such session.", code="not_found")
-    try:
-        gateway.revoke_session(session_id)
-    except NotFound:
-        pass  # ended meanwhile: the goal is reached
-    except GatewayError as error:
-        raise from_gateway(error) from error
-    _revoked(request, caller.auth0_user_id, session_id, current=session_id == caller.sid)
-    audit.record(request, action="session.revoke", target=session_id,
-                 details={"current": session_id == caller.sid, "via": "api"}, auth0_user_id=caller.auth0_user_id)
-    return HttpResponse(status=204)
-
-
 @router.post("/me/sessions/revoke-others", response={200: RevokedOut, **ERRORS},
              summary="Sign out every other session (step-up)")
 def revoke_others(request: HttpRequest) -> HttpResponse:
@@ -117,6 +88,35 @@ def revoke_others(request: HttpRequest) -> HttpResponse:
     if failure is not None and not revoked:
         raise from_gateway(failure)
     return json_answer(request, {"revoked": revoked, "remaining": len(others) - len(revoked)})
+
+
+@router.delete("/me/sessions/{session_id}", response={204: None, **ERRORS}, summary="Sign out one session")
+def revoke_session(request: HttpRequest, session_id: str) -> HttpResponse:
+    caller = caller_of(request)
+    require_scope(caller, "update:me")
+    limits.check(request, caller, "sessions.revoke")
+    gateway = gateway_for(request, caller)
+    try:
+        session = gateway.cached_session(caller.auth0_user_id, session_id) or gateway.get_session(session_id)
+    except NotFound:
+        session = None
+    except GatewayError as error:
+        raise _plan_refusal(error) from error
+    if session is None or session.user_id != caller.auth0_user_id:
+        audit.record(request, action="session.revoke_refused", target=session_id[:255],
+                     details={"reason": "unknown" if session is None else "not_owner", "via": "api"},
+                     auth0_user_id=caller.auth0_user_id)
+        raise ApiProblem(404, "No such session.", code="not_found")
+    try:
+        gateway.revoke_session(session_id)
+    except NotFound:
+        pass  # ended meanwhile: the goal is reached
+    except GatewayError as error:
+        raise from_gateway(error) from error
+    _revoked(request, caller.auth0_user_id, session_id, current=session_id == caller.sid)
+    audit.record(request, action="session.revoke", target=session_id,
+                 details={"current": session_id == caller.sid, "via": "api"}, auth0_user_id=caller.auth0_user_id)
+    return HttpResponse(status=204)
 
 
 def _revoked(request: HttpRequest, auth0_user_id: str, session_id: str, *, current: bool) -> None:

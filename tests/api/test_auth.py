@@ -43,7 +43,7 @@ def _forge(claims: dict[str, Any], *, key: Any = None, alg: str = "RS256", kid: 
     if alg == "none":
         return jwt.encode(claims, None, algorithm="none")
     if alg == "HS256":
-        return jwt.encode(claims, "secret", algorithm="HS256")
+        return jwt.encode(claims, "a-shared-secret-that-is-32-bytes!", algorithm="HS256")
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid} if kid else None)
 
