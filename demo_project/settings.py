@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "social_django",
     "selfservice",
+    "ninja",  # the JSON API's docs page, from django-ninja's own static files
     "demo_project",
 ]
 
@@ -128,6 +129,8 @@ else:
     # SELFSERVICE and SOCIAL_AUTH_AUTH0_DOMAIN/BASE_URL/KEY/SECRET, all at the emulated tenant
     # (rundemo points them at the port the emulator really got).
     globals().update(emulated_tenant(f"http://{EMULATOR_HOST}:{EMULATOR_PORT}"))
+    # The demo's JSON API accepts the emulated tenant's tokens for the demo seed's API.
+    SELFSERVICE["API_AUDIENCE"] = "https://selfservice.demo/api/v1/"  # noqa: F821 - set just above
 
 # --- Content-Security-Policy (README "Content-Security-Policy") ------------------------------
 # Django 6.x's own middleware, or django-csp on 5.2: selfservice.core.csp picks. form-action lists

@@ -12,6 +12,7 @@ from .views import GatewayStatusView
 urlpatterns = [
     path("", GatewayStatusView.as_view(), name="gateway-status"),
     path("", include("social_django.urls", namespace="social")),
+    path("account/api/v1/", include("selfservice.api.urls")),  # the JSON API (the `api` extra)
     path("account/", include("selfservice.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says; the demo answers with its SVG icon.

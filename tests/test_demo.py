@@ -112,6 +112,7 @@ def test_demo_settings_point_at_the_emulator_when_no_tenant_is_configured(monkey
         "AUTH0_BASE_URL": "http://127.0.0.1:8001",
         "AUTH0_CLIENT_ID": "selfservice-m2m",
         "AUTH0_CLIENT_SECRET": "selfservice-m2m-secret",
+        "API_AUDIENCE": "https://selfservice.demo/api/v1/",  # the demo seed's API (JSON API tokens)
     }
 
 

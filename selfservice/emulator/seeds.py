@@ -9,6 +9,9 @@ from .records import iso
 from .tenant import Tenant
 
 DEMO_PASSWORD = "demo-password"
+#: The demo site's own API (selfservice.api): logins asking for this audience get tokens for it.
+DEMO_API_AUDIENCE = "https://selfservice.demo/api/v1/"
+DEMO_API_SCOPES = ("read:me", "update:me", "delete:me")
 # Listed on the emulator's login form while the demo seed is loaded.
 DEMO_LOGINS = (
     ("auth0|alice", "alice@example.com"),
@@ -147,3 +150,5 @@ def apply(tenant: Tenant, name: str) -> None:
     if name == "demo":
         for user in [*demo_users(), *linkable_users()]:
             tenant.add_user(user)
+        tenant.apis[DEMO_API_AUDIENCE] = {"identifier": DEMO_API_AUDIENCE, "scopes": list(DEMO_API_SCOPES),
+                                          "auth_time_claim": True}
