@@ -120,6 +120,22 @@ def remove_then_visit(client: Client, emulator: Emulator, method_id: str) -> lis
     return [*remove(client, emulator, method_id), *visit(client)]
 
 
+API = "/account/api/v1"
+
+
+def api_get(*paths: str) -> Callable[[Client, Emulator, Any], list[int]]:
+    return lambda c, e, _: [c.get(API + path).status_code for path in paths]
+
+
+def api_patch_me(client: Client, emulator: Emulator, _: Any) -> list[int]:
+    return [client.patch(f"{API}/me", {"nickname": "al"}, content_type="application/json").status_code]
+
+
+def warm_api(client: Client, emulator: Emulator) -> None:
+    for path in ("/me", "/me/authentication-methods", "/me/sessions"):
+        client.get(API + path)
+
+
 ACTIONS = (
     Action("cold visit, 4 tabs (full pages), factors cold", ALICE, nothing, lambda c, e, _: visit(c)),
     Action("cold visit, 4 tabs (full pages), factors warm", ALICE, warm_factors, lambda c, e, _: visit(c)),
@@ -137,6 +153,13 @@ ACTIONS = (
     Action("revoke one session (warm listing), then the Sessions tab", CAROL, oldest_session, revoke),
     Action("remove a method (warm)", CAROL, totp_of_carol, remove),
     Action("remove a method (warm), then all 4 tabs", CAROL, totp_of_carol, remove_then_visit),
+    # The JSON API (session cookie): the same read cache as the pages.
+    Action("API: GET me, cold", ALICE, nothing, api_get("/me")),
+    Action("API: GET me, me/preferences, me/identities (one user read)", ALICE, nothing,
+           api_get("/me", "/me/preferences", "/me/identities")),
+    Action("API: GET me, methods, sessions, warm", CAROL, warm_api, api_get("/me", "/me/authentication-methods", "/me/sessions")),
+    Action("API: PATCH me (warm): one write, no read", ALICE, warm_api, api_patch_me),
+    Action("API: GET me/sessions cold, 40 sessions", CAROL, warm_factors, api_get("/me/sessions")),
 )
 
 

@@ -17,6 +17,7 @@ import contextlib
 import io
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ def client_for(uid: str) -> Client:
     client.force_login(user)
     session = client.session
     session["selfservice_auth0_user_id"] = [str(user.pk), uid]  # what a real sign-in keeps (session_map)
+    session["selfservice_auth0_auth_time"] = int(time.time())  # signed in just now: no step-up page
     session.save()
     return client
 
