@@ -8,10 +8,7 @@
  *   user comes back to this window (focus / visibilitychange) and the popup is closed, the tab
  *   reloads itself. No polling. A blocked popup falls back to this window.
  * - Copy button for the recovery code (navigator.clipboard), shown only when it can work.
- * - aria-busy on the panel while htmx is loading it.
- * - Focus after a swap: the button or link the user activated is gone with the old panel, so
- *   focus moves to the new content's heading ([data-selfservice-focus]) instead of the page's
- *   start; keyboard and screen-reader users carry on from the step they reached.
+ * (Focus after a swap, aria-busy and the live region are every page's: selfservice.js.)
  */
 (function () {
   "use strict";
@@ -122,38 +119,6 @@
     });
   });
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var target = event.detail && event.detail.target;
-    if (target && target.id === PANEL) {
-      target.setAttribute("aria-busy", "true");
-    }
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var target = event.detail && event.detail.target;
-    if (target && target.id === PANEL) {
-      target.removeAttribute("aria-busy");
-    }
-  });
-  // After settle, not after swap: htmx wires the new content's hx-* attributes while settling,
-  // so focusing earlier would let a quick Enter submit the new form without htmx.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail && event.detail.target;
-    if (!target || target.id !== PANEL) {
-      return;
-    }
-    // The user acted inside the panel (a form or link the swap has just replaced): focus the new
-    // step's heading. A tab link (outside the panel, still connected) keeps its own focus.
-    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
-    var fromPanel = source && (!source.isConnected || target.contains(source));
-    var active = document.activeElement;
-    if (!fromPanel && active && active !== document.body && active.isConnected) {
-      return; // the user is somewhere else already: leave them there
-    }
-    var heading = target.querySelector("[data-selfservice-focus]");
-    if (heading) {
-      heading.focus({ preventScroll: false });
-    }
-  });
   document.addEventListener("htmx:afterSettle", function (event) {
     showCopyButtons(event.detail && event.detail.elt ? event.detail.elt : document);
   });

@@ -1,0 +1,106 @@
+/*
+ * What every account page does with JavaScript on (loaded once by layouts/base.html, with defer;
+ * no inline script, CSP-friendly). Without this file every page still works: links and forms
+ * are plain HTML, messages are in the page.
+ *
+ * - aria-busy on the panel while htmx loads it.
+ * - Focus after a swap into the panel: the first invalid field of a refused form, else the new
+ *   content's heading ([data-selfservice-focus], tabindex=-1), so keyboard and screen-reader
+ *   users carry on from the step they reached instead of from <body>. A tab switch focuses the
+ *   new tab's heading too (the link stays current in the bar).
+ * - One persistent polite live region (#selfservice-live, outside the swapped content): after
+ *   a swap, the new messages are copied into it, cleared first so the same message twice is
+ *   announced twice. Messages inside the panel are not live regions themselves.
+ * - The tab bar scrolls sideways on a narrow screen: the current tab is scrolled into view.
+ */
+(function () {
+  "use strict";
+  if (window.selfserviceLayout) {
+    return;
+  }
+  window.selfserviceLayout = true;
+
+  var PANEL = "selfservice-panel";
+
+  function isPanel(target) {
+    return target && target.id === PANEL;
+  }
+
+  function showCurrentTab() {
+    var current = document.querySelector("#selfservice-tabs [aria-current='page']");
+    var bar = current && current.closest("ul");
+    if (!bar || bar.scrollWidth <= bar.clientWidth) {
+      return;
+    }
+    var left = current.offsetLeft - bar.offsetLeft;
+    if (left < bar.scrollLeft || left + current.offsetWidth > bar.scrollLeft + bar.clientWidth) {
+      bar.scrollLeft = Math.max(left - 16, 0);
+    }
+  }
+
+  function announce(panel) {
+    var live = document.getElementById("selfservice-live");
+    if (!live) {
+      return;
+    }
+    var texts = [];
+    panel.querySelectorAll(".selfservice-message").forEach(function (node) {
+      var text = node.textContent.replace(/\s+/g, " ").trim();
+      if (text && texts.indexOf(text) === -1) {
+        texts.push(text);
+      }
+    });
+    live.textContent = "";
+    if (texts.length) {
+      window.setTimeout(function () {
+        live.textContent = texts.join(" ");
+      }, 50);
+    }
+  }
+
+  function focusTarget(panel) {
+    var invalid = panel.querySelector(
+      ".selfservice-field--invalid input, .selfservice-field--invalid select, .selfservice-field--invalid textarea, [aria-invalid='true']"
+    );
+    return invalid || panel.querySelector("[data-selfservice-focus]");
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    if (isPanel(target)) {
+      target.setAttribute("aria-busy", "true");
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    if (isPanel(target)) {
+      target.removeAttribute("aria-busy");
+    }
+  });
+  // After settle, not after swap: htmx wires the new content's hx-* attributes while settling,
+  // so focusing earlier would let a quick Enter submit the new form without htmx.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!isPanel(target)) {
+      return;
+    }
+    showCurrentTab();
+    announce(target);
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var fromPage = source && (!source.isConnected || target.contains(source) || source.closest("#selfservice-tabs"));
+    var active = document.activeElement;
+    if (!fromPage && active && active !== document.body && active.isConnected) {
+      return; // the swap came from elsewhere (a timer, a popup closing) and the user is busy: stay
+    }
+    var next = focusTarget(target);
+    if (next) {
+      next.focus({ preventScroll: false });
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showCurrentTab);
+  } else {
+    showCurrentTab();
+  }
+})();
