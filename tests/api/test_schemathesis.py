@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -22,6 +24,18 @@ pytestmark = pytest.mark.django_db
 def test_every_operation_answers_within_its_document(api_tenant: Any, token_for: Callable[..., str]) -> None:
     # schemathesis' pytest plugin (from_fixture) does not run on pytest 9: each operation's
     # strategy is driven with Hypothesis directly instead.
+    # Django's test client keeps the test's database connection open across requests; a plain
+    # WSGI handler closes it after each one (PostgreSQL then fails the next request).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        _run_every_operation(token_for)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _run_every_operation(token_for: Callable[..., str]) -> None:
     schema = schemathesis.openapi.from_wsgi(f"{BASE}/openapi.json", get_wsgi_application())
     headers = {"Authorization": f"Bearer {token_for('carol@example.com')}"}
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -71,10 +71,13 @@ def test_preferences_save_with_javascript_disabled(
     page = context.new_page()
     sign_in(page, live_server.url, "carol@example.com")
     page.goto(live_server.url + "/account/preferences/")
-    page.get_by_label("Language").select_option("de")
-    page.get_by_label("Light").check()
-    page.get_by_role("button", name="Save preferences").click()
+    assert page.evaluate("document.documentElement.lang") == "es"  # carol's language preference applies
+    page.get_by_label("Idioma").select_option("de")
+    page.get_by_label("Claro").check()
+    page.get_by_role("button", name="Guardar preferencias").click()
+    # German has no catalog here: the page falls back to English, in German's name.
     page.get_by_text("Your preferences have been saved.").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "de"
     assert page.url == live_server.url + "/account/preferences/"
     metadata = demo_site.user("auth0|carol")["user_metadata"]
     assert metadata["language"] == "de" and metadata["address"]["city"] == "Madrid"

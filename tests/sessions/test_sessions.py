@@ -450,7 +450,7 @@ def test_a_browser_signed_out_meanwhile_comes_back_to_the_tab_not_to_a_post_only
 def test_after_an_htmx_page_change_or_revoke_focus_goes_to_the_heading_not_the_body(
     logged_in_client: Client, tenant: Emulator, timeline: dict[str, str]
 ) -> None:
-    heading = '<h2 id="selfservice-sessions-heading" tabindex="-1" autofocus>'
+    heading = '<h2 id="selfservice-sessions-heading" tabindex="-1" data-selfservice-focus autofocus>'
     assert heading not in logged_in_client.get(URL).content.decode()  # a page load keeps the browser's focus
     assert heading not in logged_in_client.get(URL, headers=HTMX).content.decode()  # a tab switch too
     assert heading in logged_in_client.get(URL, {"page": "1"}, headers=HTMX).content.decode()
