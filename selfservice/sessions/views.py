@@ -35,6 +35,7 @@ from selfservice.gateway import GatewayError, NotFound
 from selfservice.login.pipeline import SID_KEY
 from selfservice.login.session_map import end_local_sessions
 from selfservice.sessions.listing import (
+    SessionRow,
     fetch_sessions,
     forget_revoked,
     is_plan_restriction,
@@ -43,11 +44,26 @@ from selfservice.sessions.listing import (
     row_for,
 )
 
-__all__ = ["REVOKE_BATCH", "RevokeOtherSessionsView", "RevokeSessionView", "SessionsView"]
+__all__ = ["REVOKE_BATCH", "RevokeOtherSessionsView", "RevokeSessionView", "SessionsView", "shared_facts"]
 
 #: Sessions "sign out everywhere else" revokes per request (one Management API call each); the
 #: rest are left for the next press, and the user is told how many remain.
 REVOKE_BATCH = 50
+
+
+def shared_facts(rows: list[SessionRow]) -> dict[str, tuple[str, ...] | None]:
+    """Applications and sign-in methods that are the same for every row shown: said once.
+
+    ``None`` when they differ (each row then says its own); on a page of one session nothing
+    is shared (the row says everything).
+    """
+    shared: dict[str, tuple[str, ...] | None] = {"shared_applications": None, "shared_authentication": None}
+    if len(rows) > 1:
+        if len({row.applications for row in rows}) == 1:
+            shared["shared_applications"] = rows[0].applications
+        if len({row.authentication for row in rows}) == 1:
+            shared["shared_authentication"] = rows[0].authentication
+    return shared
 
 
 class SessionsView(AccountTabView):
@@ -95,11 +111,13 @@ class SessionsView(AccountTabView):
             extra["tab_title"] = _("Sessions, page %(number)d of %(count)d") % {
                 "number": page.number, "count": page.paginator.num_pages,
             }
+        rows = [row_for(session, current, urls) for session in page.object_list]
         return self.render_tab(
             status=status,
             **extra,
             page_obj=page,
-            rows=[row_for(session, current, urls) for session in page.object_list],
+            rows=rows,
+            **shared_facts(rows),
             total=len(listing.sessions),
             complete=listing.complete,
             current_known=bool(current),

@@ -5,8 +5,8 @@ wrap it in its own "ago" sentence. This filter does the whole element once, the 
 every tab:
 
 - under a minute from now: "just now" (past) or "in less than a minute" (future);
-- otherwise "N units ago" / "in N units" (Django's ``timesince``/``timeuntil`` wording, two
-  units at most: "1 day, 3 hours ago");
+- otherwise "N units ago" / "in N units" (Django's ``timesince``/``timeuntil`` wording, the
+  largest unit only: "1 day ago", "in 2 days"; the exact moment is in the ``title``);
 - ``datetime`` is the moment in the active time zone with its offset (machine-readable),
   ``title`` the exact date and time in the active language and time zone (shown on hover);
 - every part is translated and escaped. Anything that is not a ``datetime`` renders as "".
@@ -50,8 +50,8 @@ def relative_text(moment: datetime, now: datetime | None = None) -> str:
     if abs(delta) < JUST_NOW:
         return gettext("just now") if delta >= timedelta(0) else gettext("in less than a minute")
     if delta > timedelta(0):
-        return gettext("%(since)s ago") % {"since": timesince(moment, now)}
-    return gettext("in %(until)s") % {"until": timeuntil(moment, now)}
+        return gettext("%(since)s ago") % {"since": timesince(moment, now, depth=1)}
+    return gettext("in %(until)s") % {"until": timeuntil(moment, now, depth=1)}
 
 
 @lru_cache(maxsize=4096)

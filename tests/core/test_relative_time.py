@@ -53,7 +53,7 @@ def test_sessions_say_just_now_instead_of_zero_minutes_and_in_for_the_future(
     html = logged_in_client.get(SESSIONS).content.decode()
 
     assert "0 minutes" not in html
-    assert times(html) == ["just now", "in less than a minute", "2 hours, 59 minutes ago", "in 2 days, 5 hours"]
+    assert times(html) == ["just now", "in less than a minute", "2 hours ago", "in 2 days"]
 
 
 def test_the_time_element_is_in_the_active_time_zone_with_the_exact_moment_as_title(
@@ -79,7 +79,7 @@ def test_the_words_are_translated(logged_in_client: Client, tenant: Emulator, se
     with translation.override("en"):  # LocaleMiddleware leaves its language active in this thread
         html = logged_in_client.get(SESSIONS, headers={"accept-language": "es"}).content.decode()
 
-    assert times(html) == ["ahora mismo", "en menos de un minuto", "hace 2 horas, 59 minutos", "dentro de 2 días, 5 horas"]
+    assert times(html) == ["ahora mismo", "en menos de un minuto", "hace 2 horas", "dentro de 2 días"]
 
 
 def test_the_general_tab_shows_the_last_sign_in_relatively(logged_in_client: Client, tenant: Emulator) -> None:
@@ -95,5 +95,5 @@ def test_the_security_tab_shows_when_a_method_was_last_used(logged_in_client: Cl
 
     html = logged_in_client.get(reverse("selfservice:security")).content.decode()
 
-    assert times(html) == ["3 days, 1 hour ago"]
+    assert times(html) == ["3 days ago"]
     assert "Last used" in html

@@ -496,3 +496,21 @@ def test_each_row_posts_to_its_own_revoke_url_exactly_as_reverse_builds_it(logge
         assert f'action="{expected}"' in html, sid
     assert logged_in_client.post(reverse("selfservice:revoke-session", args=[odd])).status_code == 302
     assert odd not in {session["id"] for session in tenant.tenant.user_sessions(ALICE)}
+
+
+def test_facts_every_session_shares_are_said_once_and_the_rest_is_behind_details(logged_in_client: Client, tenant: Emulator) -> None:
+    html = logged_in_client.get(URL).content.decode()  # alice: 3 sessions, all "This site", all password
+
+    assert "Every session here: This site · signed in with Password." in html
+    assert html.count("<details class=\"selfservice-session-more\">") == 3
+    assert "<dt>Applications</dt>" not in html and "<dt>Signed in with</dt>" not in html
+    assert html.count("<dt>Expires</dt>") == 3
+
+
+def test_facts_that_differ_stay_on_each_row(logged_in_client: Client, tenant: Emulator) -> None:
+    tenant.add_session(ALICE, {"clients": [{"client_id": "mobile-app"}]})
+
+    html = logged_in_client.get(URL).content.decode()
+
+    assert "Every session here: This site" not in html and "signed in with Password." in html
+    assert html.count("<dt>Applications</dt>") == 4
