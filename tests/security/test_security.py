@@ -140,7 +140,9 @@ def test_the_tab_lists_the_offered_factors_and_alices_authenticator(logged_in_cl
     for title in ("Text message", "Authenticator app", "Security key", "Recovery code"):
         assert f">{title}</h3>" in html
     assert "Email</h3>" not in html  # not enabled by the tenant
-    assert re.search(r'selfservice-factor-otp">Authenticator app</h3> <span class="selfservice-badge selfservice-badge--ok">Set up', html)
+    assert re.search(r'selfservice-factor-otp">Authenticator app</h3> <span class="selfservice-badge selfservice-badge--ok">On<', html)
+    assert re.search(r'selfservice-factor-sms">Text message</h3> <span class="selfservice-badge">Off<', html)
+    assert "Authenticator app</p>" not in html  # her method is not named again under its factor's heading
     assert 'name="factor" value="sms"' in html and 'name="factor" value="otp"' not in html
     assert "Generate a new recovery code" in html  # Auth0 issued it with her first enrollment
     assert re.search(r'selfservice-factor-recovery-code">Recovery code</h3> <span class="selfservice-badge selfservice-badge--ok">', html)
@@ -478,7 +480,7 @@ def test_the_tab_speaks_spanish(client_for: Callable[[str], Client]) -> None:
 
     for phrase in ("App de autenticación", "Llave de seguridad", "terminado en 0199 · mensaje de texto", "Quitar", "Añadir otro"):
         assert phrase in html
-    assert re.search(r'factor-otp">App de autenticación</h3> <span class="selfservice-badge selfservice-badge--ok">Configurado<', html)
+    assert re.search(r'factor-otp">App de autenticación</h3> <span class="selfservice-badge selfservice-badge--ok">Activado<', html)
     # The visible word is part of the accessible name (voice control: "click Quitar"), even with
     # django.contrib.admin's "Remove" ("Eliminar") earlier in INSTALLED_APPS.
     assert 'aria-label="Quitar YubiKey 5C">Quitar</a>' in html
