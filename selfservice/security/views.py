@@ -360,7 +360,11 @@ class RecoveryCodeView(SecurityTabView):
         except GatewayError as error:
             return self.problem_response(self.upstream_problem(error))
         audit.record(request, action="mfa.recovery_code", auth0_user_id=self.auth0_user_id)
-        context = self.get_context_data(recovery_code=code, replaced=row.enrolled, security_url=self.tab_url())
+        context = self.get_context_data(
+            recovery_code=code, recovery_groups=[code[i:i + 4] for i in range(0, len(code), 4)],
+            recovery_filename=f"recovery-code-{self.request.get_host().split(':')[0]}.txt",
+            replaced=row.enrolled, security_url=self.tab_url(),
+        )
         return TemplateResponse(request, self.code_template_name, context)
 
     def offered_row(self, overview: SecurityOverview) -> FactorRow:

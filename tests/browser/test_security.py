@@ -53,11 +53,17 @@ def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code
 
     # Alice's recovery code came with her first enrollment (Auth0 issues it then).
     assert page.get_by_text("Your current recovery code will stop working.").is_visible()
+    page.get_by_role("link", name="Generate a new recovery code").click()
+    page.get_by_role("heading", name="Generate a new recovery code?").wait_for()  # never one click
     page.get_by_role("button", name="Generate a new recovery code").click()
     page.get_by_role("heading", name="Your new recovery code").wait_for()
     code = page.locator("#selfservice-recovery-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{24}", code)
     page.get_by_role("button", name="Copy").wait_for()  # shown by security.js once it has run
+    page.get_by_role("button", name="Print").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename.startswith("recovery-code-")
     page.screenshot(path=str(screenshot_dir / "security-recovery-code.png"), full_page=True)
 
 
@@ -107,6 +113,7 @@ def test_enroll_and_remove_work_with_javascript_disabled(
     assert page.url == live_server.url + "/account/security/"
     assert [m["type"] for m in demo_site.tenant.methods["auth0|alice"]] == ["recovery-code"]
 
+    page.get_by_role("link", name="Generate a new recovery code").click()
     page.get_by_role("button", name="Generate a new recovery code").click()
     page.get_by_role("heading", name="Your new recovery code").wait_for()
     assert page.get_by_text("Your previous recovery code no longer works.").is_visible()

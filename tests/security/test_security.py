@@ -425,7 +425,9 @@ def test_a_new_recovery_code_is_shown_once_and_kept_nowhere(
     html = text(response)
     stored = next(m["_code"] for m in tenant.tenant.methods[CAROL] if m["type"] == "recovery-code")
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
-    assert f'id="selfservice-recovery-code" class="selfservice-secret">{stored}</code>' in html
+    groups = "".join(f"<span>{stored[i:i + 4]}</span>" for i in range(0, 24, 4))
+    assert f'id="selfservice-recovery-code" class="selfservice-secret">{groups}</code>' in html
+    assert f'href="data:text/plain;charset=utf-8,{stored}%0A" download="recovery-code-testserver.txt"' in html
     assert "Your previous recovery code no longer works." in html
     assert 'data-selfservice-copy="selfservice-recovery-code"' in html
     assert ("<html" in html) is not bool(headers)

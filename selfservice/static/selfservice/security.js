@@ -7,7 +7,8 @@
  *   HX-Trigger "selfservice:enroll" carries ticket_url, which the popup is pointed at. When the
  *   user comes back to this window (focus / visibilitychange) and the popup is closed, the tab
  *   reloads itself. No polling. A blocked popup falls back to this window.
- * - Copy button for the recovery code (navigator.clipboard), shown only when it can work.
+ * - Copy and Print buttons for the recovery code (navigator.clipboard, window.print), shown
+ *   only when they can work.
  * (Focus after a swap, aria-busy and the live region are every page's: selfservice.js.)
  */
 (function () {
@@ -102,6 +103,21 @@
     });
   }
 
+  function showPrintButtons(root) {
+    if (typeof window.print !== "function") {
+      return;
+    }
+    root.querySelectorAll("[data-selfservice-print]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("[data-selfservice-print]")) {
+      window.print();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element && event.target.closest("[data-selfservice-copy]");
     if (!button) {
@@ -120,8 +136,11 @@
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    showCopyButtons(event.detail && event.detail.elt ? event.detail.elt : document);
+    var root = event.detail && event.detail.elt ? event.detail.elt : document;
+    showCopyButtons(root);
+    showPrintButtons(root);
   });
 
   showCopyButtons(document);
+  showPrintButtons(document);
 })();
