@@ -107,3 +107,25 @@ def test_without_javascript_sign_out_everywhere_else_asks_on_a_page_then_keeps_t
     page.get_by_text("other sessions.").first.wait_for()
     assert page.url.endswith("/account/sessions/")
     assert len(demo_site.tenant.user_sessions("auth0|alice")) == 1
+
+
+def test_with_javascript_the_confirm_is_the_pages_own_dialog_with_cancel(
+    demo_site: Emulator, live_server: Any, signed_in_page: Any  # noqa: F811
+) -> None:
+    page = signed_in_page("alice@example.com")
+    page.goto(live_server.url + "/account/sessions/")
+    before = len(demo_site.tenant.user_sessions("auth0|alice"))
+    page.on("dialog", lambda dialog: pytest.fail(f"the browser's own confirm() was used: {dialog.message}"))
+
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    dialog = page.get_by_role("dialog", name="Sign out of every other device and browser?")
+    dialog.wait_for()
+    assert dialog.get_by_text("this device stays signed in").is_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert not dialog.is_visible() and len(demo_site.tenant.user_sessions("auth0|alice")) == before
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Sign out everywhere else"
+
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    dialog.get_by_role("button", name="Sign out everywhere else").click()
+    page.get_by_text("other sessions.").first.wait_for()
+    assert len(demo_site.tenant.user_sessions("auth0|alice")) == 1

@@ -98,6 +98,44 @@
     }
   });
 
+  // hx-confirm: the page's <dialog> instead of the browser's confirm(). The element may name the
+  // destructive button (data-selfservice-confirm-button) and say what happens (…-confirm-detail).
+  var confirming = null;
+  document.addEventListener("htmx:confirm", function (event) {
+    var question = event.detail && event.detail.question;
+    var dialog = document.getElementById("selfservice-confirm");
+    if (!question || !dialog || typeof dialog.showModal !== "function") {
+      return; // no question, or no dialog support: htmx carries on (confirm() or straight on)
+    }
+    event.preventDefault();
+    var source = event.detail.elt;
+    var ok = dialog.querySelector("[data-selfservice-confirm-ok]");
+    dialog.querySelector("#selfservice-confirm-question").textContent = question;
+    dialog.querySelector("[data-selfservice-confirm-detail]").textContent =
+      (source && source.getAttribute("data-selfservice-confirm-detail")) || "";
+    if (!ok.hasAttribute("data-default")) {
+      ok.setAttribute("data-default", ok.textContent);
+    }
+    ok.textContent = (source && source.getAttribute("data-selfservice-confirm-button")) || ok.getAttribute("data-default");
+    confirming = { issue: event.detail.issueRequest, source: source };
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement) || dialog.id !== "selfservice-confirm" || !confirming) {
+      return;
+    }
+    var pending = confirming;
+    confirming = null;
+    if (dialog.returnValue === "confirm") {
+      pending.issue(true); // true: htmx asks nothing more
+    } else if (pending.source && pending.source.isConnected) {
+      var control = pending.source.querySelector("button, [type=submit]") || pending.source;
+      control.focus(); // back where the user was
+    }
+  }, true);
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", showCurrentTab);
   } else {
