@@ -130,7 +130,7 @@ def test_a_failed_setup_closes_the_empty_popup_and_shows_the_error(
     key = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Security key"))
     with page.expect_popup() as opened:
         key.get_by_role("button", name="Add another").click()
-    page.get_by_text("Auth0 cannot be reached right now.").wait_for()
+    page.get_by_text("The sign-in service cannot be reached right now.").wait_for()
     popup = opened.value
     for _ in range(50):  # the blank popup does not stay behind (it may have closed already)
         if popup.is_closed():

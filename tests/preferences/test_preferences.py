@@ -153,7 +153,7 @@ def test_an_upstream_failure_on_get_offers_a_retry(dana: Client, tenant: Emulato
     response = dana.get(URL)
 
     assert response.status_code == 503
-    assert "Auth0 cannot be reached right now." in response.content.decode()
+    assert "The sign-in service cannot be reached right now." in response.content.decode()
     assert f'href="{URL}"' in response.content.decode()
 
 

@@ -189,9 +189,9 @@ def test_an_old_sign_in_gets_the_step_up_on_the_confirm_step_and_on_the_post(old
 
 
 @pytest.mark.parametrize(("method", "path", "status", "said"), [
-    ("GET", USER_PATH, 503, "Auth0 cannot be reached right now."),
+    ("GET", USER_PATH, 503, "The sign-in service cannot be reached right now."),
     ("DELETE", SESSIONS_PATH, 503, "Your account was not deleted. Nothing was removed."),
-    ("DELETE", SESSIONS_PATH, 429, "Auth0 is busy, try again in"),
+    ("DELETE", SESSIONS_PATH, 429, "The sign-in service is busy. Try again in"),
     ("DELETE", USER_PATH, 503, "Your account was not deleted. Nothing was removed."),
     ("DELETE", USER_PATH, 400, "Auth0 refused to delete your account. Nothing was deleted."),
     ("DELETE", USER_PATH, 403, "Your account was not deleted. Nothing was removed."),

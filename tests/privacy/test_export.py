@@ -163,7 +163,7 @@ def test_auth0_failing_on_any_read_gives_the_tab_with_retry_and_no_file(
     response = carol.post(EXPORT, headers=HTMX)
 
     assert response.status_code == 503 and "Content-Disposition" not in response
-    assert "Auth0 cannot be reached right now." in response.content.decode()
+    assert "The sign-in service cannot be reached right now." in response.content.decode()
     assert "Nothing was downloaded." in response.content.decode()
     assert not AuditEvent.objects.filter(action="privacy.export").exists()
 

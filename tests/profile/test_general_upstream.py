@@ -28,7 +28,7 @@ def test_a_5xx_on_read_shows_an_error_with_a_working_retry_link(
     html = response.content.decode()
     assert response.status_code == 503
     assert ("<html" in html) is not bool(headers)
-    assert "Auth0 cannot be reached right now." in html and RETRY_LINK in html
+    assert "The sign-in service cannot be reached right now." in html and RETRY_LINK in html
     assert 'class="selfservice-form"' not in html  # no profile form to submit
     retried = logged_in_client.get(URL, headers=headers)
     assert retried.status_code == 200 and "Alice Liddell" in retried.content.decode()
@@ -52,7 +52,7 @@ def test_a_misconfigured_tenant_looks_unavailable_to_the_user(logged_in_client: 
     response = logged_in_client.get(URL)
 
     assert response.status_code == 503
-    assert "Auth0 cannot be reached right now." in response.content.decode()
+    assert "The sign-in service cannot be reached right now." in response.content.decode()
 
 
 @BOTH
@@ -63,7 +63,7 @@ def test_a_429_on_read_says_when_to_retry(logged_in_client: Client, tenant: Emul
 
     assert response.status_code == 429
     assert response["Retry-After"] == "7"
-    assert "Auth0 is busy, try again in 7 seconds." in response.content.decode()
+    assert "The sign-in service is busy. Try again in 7 seconds." in response.content.decode()
     assert tenant.count("GET", ALICE_PATH) == 1  # nothing retried behind the user's back
 
 
@@ -119,7 +119,7 @@ def test_a_429_on_save_keeps_the_typed_values_and_says_when(logged_in_client: Cl
 
     html = response.content.decode()
     assert response.status_code == 429 and response["Retry-After"] == "1"
-    assert "Auth0 is busy, try again in 1 second." in html
+    assert "The sign-in service is busy. Try again in 1 second." in html
     assert 'name="nickname" value="ally"' in html
 
 
@@ -129,5 +129,5 @@ def test_a_slow_tenant_times_out_into_the_error_state(logged_in_client: Client, 
     response = logged_in_client.get(URL)
 
     assert response.status_code == 503
-    assert "Auth0 cannot be reached right now." in response.content.decode()
+    assert "The sign-in service cannot be reached right now." in response.content.decode()
 

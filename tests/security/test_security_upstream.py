@@ -50,7 +50,7 @@ def test_a_5xx_listing_methods_shows_an_error_with_a_working_retry(
     html = text(response)
     assert response.status_code == 503
     assert ("<html" in html) is not bool(headers)
-    assert "Auth0 cannot be reached right now." in html and RETRY_LINK in html
+    assert "The sign-in service cannot be reached right now." in html and RETRY_LINK in html
     assert "Set up" not in html and "Remove" not in html  # nothing stale to act on
     assert "Nothing was" not in html  # a visit changes nothing, so it says nothing of the kind
     assert carol.get(URL, headers=headers).status_code == 200
@@ -79,7 +79,7 @@ def test_a_429_listing_methods_says_when_to_retry(carol: Client, tenant: Emulato
     response = carol.get(URL, headers=headers)
 
     assert response.status_code == 429 and response["Retry-After"] == "7"
-    assert "Auth0 is busy, try again in 7 seconds." in text(response)
+    assert "The sign-in service is busy. Try again in 7 seconds." in text(response)
     assert tenant.count("GET", METHODS) == 1  # no retry behind the user's back
 
 
@@ -88,7 +88,7 @@ def test_a_slow_tenant_times_out_into_the_error_state(carol: Client, socket_tena
 
     response = carol.get(URL)
 
-    assert response.status_code == 503 and "Auth0 cannot be reached right now." in text(response)
+    assert response.status_code == 503 and "The sign-in service cannot be reached right now." in text(response)
 
 
 def test_a_deleted_auth0_user_gets_the_not_linked_page(carol: Client, tenant: Emulator) -> None:
@@ -121,7 +121,7 @@ def test_a_429_creating_the_ticket_says_when(carol: Client, tenant: Emulator) ->
 
     response = carol.post(ENROLL, {"factor": "otp"}, headers=HTMX)
 
-    assert response.status_code == 429 and "Auth0 is busy, try again in 12 seconds." in text(response)
+    assert response.status_code == 429 and "The sign-in service is busy. Try again in 12 seconds." in text(response)
 
 
 def test_a_ticket_url_that_is_not_a_web_page_is_never_linked(carol: Client, tenant: Emulator) -> None:
@@ -218,7 +218,7 @@ def test_a_429_regenerating_says_when(carol: Client, tenant: Emulator) -> None:
 
     response = carol.post(RECOVERY, headers=HTMX)
 
-    assert response.status_code == 429 and "Auth0 is busy, try again in 3 seconds." in text(response)
+    assert response.status_code == 429 and "The sign-in service is busy. Try again in 3 seconds." in text(response)
 
 
 def test_too_many_regenerations_are_refused_before_auth0(carol: Client, tenant: Emulator, settings: Any) -> None:

@@ -318,7 +318,7 @@ def test_a_rate_limit_halfway_through_says_how_many_remain(
     assert response.status_code == 429 and response["Retry-After"] == "7"
     html = response.content.decode()
     assert "Signed out 1 of 3 other sessions. 2 are still active." in html
-    assert "try again in 7 seconds" in html
+    assert "Try again in 7 seconds" in html
     assert sorted(alices(tenant)) == ["current", "middle", "newest-idle"]
     assert AuditEvent.objects.get(action="session.revoke_others").details["remaining"] == 2
 
@@ -372,7 +372,7 @@ def test_upstream_failures_show_a_retry_state(logged_in_client: Client, tenant: 
     html = response.content.decode()
     assert f'hx-get="{URL}"' in html and "Retry" in html
     if status == 429:
-        assert response["Retry-After"] == "4" and "try again in 4 seconds" in html
+        assert response["Retry-After"] == "4" and "Try again in 4 seconds" in html
 
 
 def test_a_revoked_session_stays_hidden_while_auth0_still_lists_it(

@@ -120,6 +120,7 @@
     confirming = { issue: event.detail.issueRequest, source: source };
     dialog.returnValue = "";
     dialog.showModal();
+    dialog.querySelector("[data-selfservice-confirm-cancel]").focus(); // the safe choice first
   });
   document.addEventListener("close", function (event) {
     var dialog = event.target;
