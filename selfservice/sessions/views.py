@@ -51,13 +51,13 @@ __all__ = ["REVOKE_BATCH", "RevokeOtherSessionsView", "RevokeSessionView", "Sess
 REVOKE_BATCH = 50
 
 
-def shared_facts(rows: list[SessionRow]) -> dict[str, tuple[str, ...] | None]:
+def shared_facts(rows: list[SessionRow]) -> dict[str, Any]:
     """Applications and sign-in methods that are the same for every row shown: said once.
 
     ``None`` when they differ (each row then says its own); on a page of one session nothing
     is shared (the row says everything).
     """
-    shared: dict[str, tuple[str, ...] | None] = {"shared_applications": None, "shared_authentication": None}
+    shared: dict[str, Any] = {"shared_applications": None, "shared_authentication": None}
     if len(rows) > 1:
         if len({row.applications for row in rows}) == 1:
             shared["shared_applications"] = rows[0].applications
