@@ -9,18 +9,19 @@ and the deletion of the account (Auth0 first; nothing local goes if Auth0 refuse
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Router
 
 from selfservice import signals
-from selfservice.api import limits
-from selfservice.api.auth import Caller, caller_of, require_recent_login, require_scope
-from selfservice.api.common import gateway_for, json_answer
+from selfservice.api.auth import Caller
+from selfservice.api.common import begin, json_answer, upstream
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import ActivityOut, EmailIn, IdentityOut, PasswordOut, Problem
 from selfservice.core import audit
@@ -41,10 +42,8 @@ ACTIVITY_MAX = 100
 
 
 def _user(gateway: ReadCache, caller: Caller) -> UserProfile:
-    try:
+    with upstream():
         return gateway.get_user(caller.auth0_user_id)
-    except GatewayError as error:
-        raise from_gateway(error) from error
 
 
 def _client_id() -> str | None:
@@ -53,10 +52,7 @@ def _client_id() -> str | None:
 
 @router.get("/me/identities", response={200: list[IdentityOut], 304: None, **ERRORS}, summary="Linked sign-in methods")
 def list_identities(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "read:me")
     profile = _user(gateway, caller)
     adapter = get_adapter()
     data = [{"provider": i.provider, "user_id": i.user_id, "connection": i.connection, "is_social": i.is_social,
@@ -68,11 +64,7 @@ def list_identities(request: HttpRequest) -> HttpResponse:
 @router.delete("/me/identities/{provider}/{user_id}", response={204: None, **ERRORS},
                summary="Unlink a secondary identity (step-up)")
 def unlink_identity(request: HttpRequest, provider: str, user_id: str) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "identities.unlink")
-    require_recent_login(request, caller, "identities.unlink")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "update:me", "identities.unlink", step_up="identities.unlink")
     profile = _user(gateway, caller)
     index = next((n for n, i in enumerate(profile.identities) if i.provider == provider and i.user_id == user_id), None)
     if index is None or index == 0:
@@ -81,12 +73,8 @@ def unlink_identity(request: HttpRequest, provider: str, user_id: str) -> HttpRe
                      auth0_user_id=caller.auth0_user_id)
         raise ApiProblem(404, "No such linked identity.", code="not_found")
     identity = profile.identities[index]
-    try:
+    with upstream(), contextlib.suppress(NotFound):  # NotFound: unlinked already
         gateway.unlink_identity(caller.auth0_user_id, identity.provider, identity.user_id)
-    except NotFound:
-        pass  # unlinked already
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="identity.unlink", target=f"{provider}|{user_id}",
                  details={"connection": identity.connection or "", "via": "api"}, auth0_user_id=caller.auth0_user_id)
     return HttpResponse(status=204)
@@ -94,16 +82,12 @@ def unlink_identity(request: HttpRequest, provider: str, user_id: str) -> HttpRe
 
 @router.post("/me/email", response={200: dict, **ERRORS}, summary="Change the email address (step-up)")
 def change_email(request: HttpRequest, body: EmailIn) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "email.change")
-    require_recent_login(request, caller, "email.change")
+    caller, gateway = begin(request, "update:me", "email.change", step_up="email.change")
     try:
         validate_email(body.email)
     except ValidationError:
         raise ApiProblem(422, "Enter a valid email address.", code="invalid",
                          errors=[{"pointer": "/email", "detail": "Enter a valid email address."}]) from None
-    gateway = gateway_for(request, caller)
     profile = _user(gateway, caller)
     if not email_changeable(get_adapter(), profile):
         raise ApiProblem(409, f"The address comes from {get_adapter().profile_owner_label(profile)}: change it there.",
@@ -129,17 +113,12 @@ def change_email(request: HttpRequest, body: EmailIn) -> HttpResponse:
 
 @router.post("/me/email/verification", response={202: dict, **ERRORS}, summary="Send the verification email again")
 def send_verification(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "email.verify")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "update:me", "email.verify")
     profile = _user(gateway, caller)
     if not profile.email or profile.email_verified:
         raise ApiProblem(409, "There is no unverified address to verify.", code="nothing_to_verify")
-    try:
+    with upstream():
         gateway.send_verification_email(caller.auth0_user_id, client_id=_client_id())
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="email.resend_verification", target=caller.auth0_user_id, details={"via": "api"},
                  auth0_user_id=caller.auth0_user_id)
     return json_answer(request, {"sent_to": profile.email}, status=202)
@@ -147,22 +126,14 @@ def send_verification(request: HttpRequest) -> HttpResponse:
 
 @router.post("/me/password", response={201: PasswordOut, **ERRORS},
              summary="Start a password change (step-up): the URL of Auth0's page")
-def change_password(request: HttpRequest, result_url: str | None = None) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "password.change")
-    require_recent_login(request, caller, "password.change")
-    gateway = gateway_for(request, caller)
+def change_password(request: HttpRequest) -> HttpResponse:
+    caller, gateway = begin(request, "update:me", "password.change", step_up="password.change")
     profile = _user(gateway, caller)
     if not password_changeable(get_adapter(), profile):
         raise ApiProblem(409, f"The password lives with {get_adapter().profile_owner_label(profile)}.", code="provider_owned")
-    from django.urls import reverse
-
     back = request.build_absolute_uri(reverse("selfservice:general"))
-    try:
+    with upstream():
         ticket = gateway.create_password_change_ticket(caller.auth0_user_id, result_url=back, client_id=_client_id())
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="password.change_started", target=caller.auth0_user_id, details={"via": "api"},
                  auth0_user_id=caller.auth0_user_id)
     return json_answer(request, {"ticket_url": ticket}, status=201, headers={"Cache-Control": "no-store"})
@@ -170,9 +141,7 @@ def change_password(request: HttpRequest, result_url: str | None = None) -> Http
 
 @router.get("/me/activity", response={200: list[ActivityOut], 304: None, **ERRORS}, summary="Recent security events")
 def activity(request: HttpRequest, limit: int = 25, before: int | None = None) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
+    caller, _ = begin(request, "read:me")
     events = events_for(caller.auth0_user_id)
     if before is not None:
         events = events.filter(pk__lt=before)
@@ -185,14 +154,9 @@ def activity(request: HttpRequest, limit: int = 25, before: int | None = None) -
 
 @router.get("/me/export", response={200: dict, **ERRORS}, summary="Download my data (GDPR articles 15 and 20)")
 def export(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller, "privacy.export")
-    gateway = gateway_for(request, caller)
-    try:
+    caller, gateway = begin(request, "read:me", "privacy.export")
+    with upstream():
         document = build_export(request, gateway, caller.auth0_user_id, get_adapter())
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="privacy.export", target=caller.auth0_user_id,
                  details={"activity": len(document["activity"]), "via": "api"}, auth0_user_id=caller.auth0_user_id)
     return json_answer(request, document, headers={"Cache-Control": "no-store"})

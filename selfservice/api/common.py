@@ -1,20 +1,24 @@
-"""What every operation shares: the caller's read cache, JSON answers with ETags, the audit."""
+"""What every operation shares: its start (:func:`begin`), gateway errors as problems
+(:func:`upstream`), the caller's read cache, JSON answers with ETags."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 
-from selfservice.api.auth import Caller
+from selfservice.api import limits
+from selfservice.api.auth import Caller, caller_of, require_recent_login, require_scope
+from selfservice.api.problems import from_gateway
 from selfservice.core.read_cache import ReadCache
-from selfservice.gateway import get_gateway
+from selfservice.gateway import GatewayError, get_gateway
 
-__all__ = ["etag_of", "gateway_for", "json_answer", "matches"]
+__all__ = ["begin", "etag_of", "gateway_for", "json_answer", "matches", "upstream"]
 
 
 def gateway_for(request: HttpRequest, caller: Caller) -> ReadCache:
@@ -61,3 +65,25 @@ def json_answer(request: HttpRequest, data: Any, *, status: int = 200, gateway: 
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def begin(request: HttpRequest, scope: str, limit: str | None = None, *, step_up: str | None = None) -> tuple[Caller, ReadCache]:
+    """Every operation's start: who calls, their scope, the rate limits, step-up; then their gateway.
+
+    Raises the problem (403 scope, 429 limit, 401 step-up) before anything is read upstream.
+    """
+    caller = caller_of(request)
+    require_scope(caller, scope)
+    limits.check(request, caller, limit)
+    if step_up:
+        require_recent_login(request, caller, step_up)
+    return caller, gateway_for(request, caller)
+
+
+@contextlib.contextmanager
+def upstream() -> Iterator[None]:
+    """A gateway error inside the block is answered as its problem (429, 503, 404 ...)."""
+    try:
+        yield
+    except GatewayError as error:
+        raise from_gateway(error) from error

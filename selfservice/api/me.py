@@ -17,15 +17,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router
 
 from selfservice import signals
-from selfservice.api import limits
-from selfservice.api.auth import Caller, caller_of, require_recent_login, require_scope
-from selfservice.api.common import etag_of, gateway_for, json_answer, matches
+from selfservice.api.auth import Caller
+from selfservice.api.common import begin, etag_of, json_answer, matches, upstream
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import PreferencesOut, Problem, ProfileOut, ProfilePatch
 from selfservice.conf import get_settings
 from selfservice.core import audit
 from selfservice.core.adapter import PROFILE_FIELDS, get_adapter
-from selfservice.gateway import GatewayError, UserProfile
+from selfservice.gateway import UserProfile
 from selfservice.models import PreferenceSchema
 from selfservice.preferences import applied
 from selfservice.preferences.schemas import document_errors
@@ -50,25 +49,17 @@ def profile_data(profile: UserProfile) -> dict[str, Any]:
 
 @router.get("/me", response={200: ProfileOut, 304: None, **ERRORS}, summary="The signed-in user's profile")
 def get_me(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
-    gateway = gateway_for(request, caller)
-    try:
+    caller, gateway = begin(request, "read:me")
+    with upstream():
         profile = gateway.get_user(caller.auth0_user_id)
-    except GatewayError as error:
-        raise from_gateway(error) from error
     return json_answer(request, profile_data(profile), gateway=gateway)
 
 
 @router.patch("/me", response={200: ProfileOut, **ERRORS}, summary="Change profile attributes (merge patch)")
 def patch_me(request: HttpRequest, patch: ProfilePatch) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "profile.update")
+    caller, gateway = begin(request, "update:me", "profile.update")
     given = patch.model_dump(exclude_unset=True)
-    gateway = gateway_for(request, caller)
-    try:
+    with upstream():
         profile = gateway.get_user(caller.auth0_user_id)
         editable = get_adapter().editable_fields(profile)
         refused = [name for name in given if name not in editable]
@@ -82,8 +73,6 @@ def patch_me(request: HttpRequest, patch: ProfilePatch) -> HttpResponse:
                 {"pointer": f"/{name}", "detail": str(messages[0])} for name, messages in form.errors.items()])
         changes = form.changes(profile)
         updated = gateway.update_user(caller.auth0_user_id, changes) if changes else profile
-    except GatewayError as error:
-        raise from_gateway(error) from error
     if changes:
         audit.record(request, action="profile.update", target=caller.auth0_user_id,
                      details={"fields": list(changes), "via": "api"}, auth0_user_id=caller.auth0_user_id)
@@ -101,24 +90,17 @@ def _preferences(profile: UserProfile, schema: dict[str, Any] | None) -> dict[st
 @router.get("/me/preferences", response={200: PreferencesOut, 304: None, **ERRORS},
             summary="The user's preferences and the active schema")
 def get_preferences(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
+    caller, gateway = begin(request, "read:me")
     active = PreferenceSchema.active()
-    gateway = gateway_for(request, caller)
-    try:
+    with upstream():
         profile = gateway.get_user(caller.auth0_user_id)
-    except GatewayError as error:
-        raise from_gateway(error) from error
     return json_answer(request, _preferences(profile, active.ordered_schema if active else None), gateway=gateway)
 
 
 @router.patch("/me/preferences", response={200: PreferencesOut, **ERRORS},
               summary="Change preferences (merge patch, validated against the schema)")
 def patch_preferences(request: HttpRequest, patch: Body[dict[str, Any]]) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "preferences.update")
+    caller, gateway = begin(request, "update:me", "preferences.update")
     active = PreferenceSchema.active()
     if active is None:
         raise ApiProblem(409, "This site has no preferences yet.", code="not_configured")
@@ -129,8 +111,7 @@ def patch_preferences(request: HttpRequest, patch: Body[dict[str, Any]]) -> Http
                 for name in patch if name in properties and properties[name].get("readOnly")]
     if refused:
         raise ApiProblem(422, "Some keys cannot be set.", code="invalid", errors=refused)
-    gateway = gateway_for(request, caller)
-    try:
+    with upstream():
         profile = gateway.get_user(caller.auth0_user_id)
         if "If-Match" in request.headers and not matches(request.headers["If-Match"], etag_of(_preferences(profile, schema))):
             raise ApiProblem(412, "The preferences changed since you read them: read them again.", code="changed")
@@ -146,8 +127,6 @@ def patch_preferences(request: HttpRequest, patch: Body[dict[str, Any]]) -> Http
             raise ApiProblem(422, f"These preferences are too large: Auth0 allows {limit} bytes per account.",
                              code="too_large")
         updated = gateway.update_metadata(caller.auth0_user_id, changes) if changes else profile
-    except GatewayError as error:
-        raise from_gateway(error) from error
     if changes:
         keys = sorted(changes)
         audit.record(request, action="preferences.update", target=caller.auth0_user_id,
@@ -163,11 +142,7 @@ def patch_preferences(request: HttpRequest, patch: Body[dict[str, Any]]) -> Http
 
 @router.delete("/me", response={204: None, **ERRORS}, summary="Delete the account (step-up)")
 def delete_me(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "delete:me")
-    limits.check(request, caller, "account.delete")
-    require_recent_login(request, caller, "account.delete")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "delete:me", "account.delete", step_up="account.delete")
     try:
         delete_upstream(gateway, caller.auth0_user_id)
     except UpstreamStepFailed as failed:

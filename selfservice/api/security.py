@@ -7,6 +7,7 @@ Removing a method and a new recovery code need a recent sign-in (RFC 9470 step-u
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,9 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from selfservice import signals
-from selfservice.api import limits
-from selfservice.api.auth import Caller, caller_of, require_recent_login, require_scope
-from selfservice.api.common import gateway_for, json_answer
+from selfservice.api.auth import Caller
+from selfservice.api.common import begin, json_answer, upstream
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import EnrollmentIn, EnrollmentOut, MethodOut, Problem, RecoveryCodeOut
 from selfservice.conf import get_settings
@@ -39,21 +39,16 @@ ERRORS: dict[int | str, Any] = {"4XX": Problem, "5XX": Problem}
 
 
 def _overview(gateway: ReadCache, caller: Caller) -> SecurityOverview:
-    try:
+    with upstream():
         factors = gateway.list_factors()
         methods = gateway.list_authentication_methods(caller.auth0_user_id)
-    except GatewayError as error:
-        raise from_gateway(error) from error
     return build_overview(factors, methods, get_settings().mfa_factors)
 
 
 @router.get("/me/authentication-methods", response={200: list[MethodOut], 304: None, **ERRORS},
             summary="The user's MFA methods")
 def list_methods(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "read:me")
     overview = _overview(gateway, caller)
     data = [{"id": m.id, "type": m.type, "label": m.label, "detail": m.detail, "confirmed": m.confirmed,
              "removable": m.removable, "added": m.added, "last_used": m.last_used} for m in overview.methods]
@@ -63,14 +58,9 @@ def list_methods(request: HttpRequest) -> HttpResponse:
 @router.post("/me/authentication-methods/enrollment-ticket", response={201: EnrollmentOut, **ERRORS},
              summary="Start setting up a method: an Auth0 enrollment page to open")
 def enrollment_ticket(request: HttpRequest, body: EnrollmentIn) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "mfa.enroll")
-    gateway = gateway_for(request, caller)
-    try:
+    caller, gateway = begin(request, "update:me", "mfa.enroll")
+    with upstream():
         offered = offered_factor_names(gateway.list_factors(), get_settings().mfa_factors)
-    except GatewayError as error:
-        raise from_gateway(error) from error
     if body.factor not in offered or FACTORS[body.factor].action != ENROLL_BY_TICKET:
         raise ApiProblem(422, "This method cannot be set up here.", code="not_offered",
                          errors=[{"pointer": "/factor", "detail": f"Offered: {', '.join(n for n in offered if FACTORS[n].action == ENROLL_BY_TICKET)}"}])
@@ -89,23 +79,15 @@ def enrollment_ticket(request: HttpRequest, body: EnrollmentIn) -> HttpResponse:
 @router.delete("/me/authentication-methods/{method_id}", response={204: None, **ERRORS},
                summary="Remove one of the user's methods (step-up)")
 def remove_method(request: HttpRequest, method_id: str) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "mfa.remove")
-    require_recent_login(request, caller, "mfa.remove")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "update:me", "mfa.remove", step_up="mfa.remove")
     method = _overview(gateway, caller).find(method_id)
     if method is None or not method.removable:
         audit.record(request, action="mfa.remove.refused", target=method_id[:255],
                      details={"reason": "not_removable" if method else "not_found", "via": "api"},
                      auth0_user_id=caller.auth0_user_id)
         raise ApiProblem(404, "No such authentication method.", code="not_found")
-    try:
+    with upstream(), contextlib.suppress(NotFound):  # NotFound: gone already: what the caller wanted is true
         gateway.delete_authentication_method(caller.auth0_user_id, method.id)
-    except NotFound:
-        pass  # gone already: what the caller wanted is true
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="mfa.remove", target=method.id, details={"type": method.type, "via": "api"},
                  auth0_user_id=caller.auth0_user_id)
     signals.authentication_method_removed.send(sender=remove_method, request=request, user=request.user,
@@ -117,17 +99,11 @@ def remove_method(request: HttpRequest, method_id: str) -> HttpResponse:
 @router.post("/me/recovery-code", response={201: RecoveryCodeOut, **ERRORS},
              summary="Replace the recovery code (step-up); the new code is in this answer only")
 def recovery_code(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "mfa.recovery_code")
-    require_recent_login(request, caller, "mfa.recovery_code")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "update:me", "mfa.recovery_code", step_up="mfa.recovery_code")
     row = _overview(gateway, caller).factor("recovery-code")
     if row is None or row.action != REGENERATE:
         raise ApiProblem(409, "You get a recovery code when you set up your first method.", code="no_recovery_code")
-    try:
+    with upstream():
         code = gateway.regenerate_recovery_code(caller.auth0_user_id)
-    except GatewayError as error:
-        raise from_gateway(error) from error
     audit.record(request, action="mfa.recovery_code", details={"via": "api"}, auth0_user_id=caller.auth0_user_id)
     return json_answer(request, {"recovery_code": code}, status=201, headers={"Cache-Control": "no-store"})

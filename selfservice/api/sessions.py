@@ -9,15 +9,14 @@ or of the browser's session; without one nothing is revoked (409). It revokes at
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from selfservice import signals
-from selfservice.api import limits
-from selfservice.api.auth import caller_of, require_recent_login, require_scope
-from selfservice.api.common import gateway_for, json_answer
+from selfservice.api.common import begin, json_answer, upstream
 from selfservice.api.problems import ApiProblem, from_gateway
 from selfservice.api.schemas import Problem, RevokedOut, SessionOut
 from selfservice.core import audit
@@ -40,10 +39,7 @@ def _plan_refusal(error: GatewayError) -> ApiProblem:
 
 @router.get("/me/sessions", response={200: list[SessionOut], 304: None, **ERRORS}, summary="Where the user is signed in")
 def list_sessions(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "read:me")
-    limits.check(request, caller)
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "read:me")
     try:
         listing = fetch_sessions(gateway, caller.auth0_user_id, caller.sid)
     except GatewayError as error:
@@ -58,13 +54,9 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
 @router.post("/me/sessions/revoke-others", response={200: RevokedOut, **ERRORS},
              summary="Sign out every other session (step-up)")
 def revoke_others(request: HttpRequest) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "sessions.revoke_others")
-    require_recent_login(request, caller, "sessions.revoke_others")
+    caller, gateway = begin(request, "update:me", "sessions.revoke_others", step_up="sessions.revoke_others")
     if not caller.sid:
         raise ApiProblem(409, "The caller's own session is not known, so it cannot be kept.", code="no_current_session")
-    gateway = gateway_for(request, caller)
     try:
         listing = fetch_sessions(gateway, caller.auth0_user_id, caller.sid)
     except GatewayError as error:
@@ -92,10 +84,7 @@ def revoke_others(request: HttpRequest) -> HttpResponse:
 
 @router.delete("/me/sessions/{session_id}", response={204: None, **ERRORS}, summary="Sign out one session")
 def revoke_session(request: HttpRequest, session_id: str) -> HttpResponse:
-    caller = caller_of(request)
-    require_scope(caller, "update:me")
-    limits.check(request, caller, "sessions.revoke")
-    gateway = gateway_for(request, caller)
+    caller, gateway = begin(request, "update:me", "sessions.revoke")
     try:
         session = gateway.cached_session(caller.auth0_user_id, session_id) or gateway.get_session(session_id)
     except NotFound:
@@ -107,12 +96,8 @@ def revoke_session(request: HttpRequest, session_id: str) -> HttpResponse:
                      details={"reason": "unknown" if session is None else "not_owner", "via": "api"},
                      auth0_user_id=caller.auth0_user_id)
         raise ApiProblem(404, "No such session.", code="not_found")
-    try:
+    with upstream(), contextlib.suppress(NotFound):  # NotFound: ended meanwhile: the goal is reached
         gateway.revoke_session(session_id)
-    except NotFound:
-        pass  # ended meanwhile: the goal is reached
-    except GatewayError as error:
-        raise from_gateway(error) from error
     _revoked(request, caller.auth0_user_id, session_id, current=session_id == caller.sid)
     audit.record(request, action="session.revoke", target=session_id,
                  details={"current": session_id == caller.sid, "via": "api"}, auth0_user_id=caller.auth0_user_id)
