@@ -148,7 +148,7 @@ class AccountMixin(LoginRequiredMixin):
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id
-        applied.resolve_once(request, self.gateway.cached_user())
+        applied.resolve_once(request, self.gateway.cached_user)
         response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
         return response
 

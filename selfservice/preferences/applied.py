@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone, translation
@@ -64,21 +64,23 @@ def remember(request: HttpRequest, values: Mapping[str, str]) -> bool:
     return changed
 
 
-def resolve_once(request: HttpRequest, cached_user: UserProfile | None) -> None:
+def resolve_once(request: HttpRequest, cached_user: Callable[[], UserProfile | None]) -> None:
     """The first account page of a session: resolve the values from the cached user, if any.
 
-    ``cached_user`` is what the read cache already holds (no Auth0 call); without it nothing
-    happens and a later page tries again. Costs one query (the active schema), once a session.
+    ``cached_user()`` is what the read cache already holds (no Auth0 call); it is only asked
+    while the session has no values yet, so later pages cost nothing. Without a cached user
+    nothing happens and a later page tries again. One query (the active schema), once a session.
     """
-    if get_settings().apply_preferences is None or cached_user is None:
-        return
     session = getattr(request, "session", None)
-    if session is None or SESSION_KEY in session:
+    if get_settings().apply_preferences is None or session is None or SESSION_KEY in session:
+        return
+    profile = cached_user()
+    if profile is None:
         return
     from selfservice.models import PreferenceSchema
 
     active = PreferenceSchema.active()
-    remember(request, applied_values(active.schema if active else None, cached_user.user_metadata))
+    remember(request, applied_values(active.schema if active else None, profile.user_metadata))
 
 
 def activate(request: HttpRequest, values: Mapping[str, str]) -> None:
