@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from selfservice import signals
-from selfservice.core import audit, ratelimits, step_up
+from selfservice.core import audit, ratelimits
 from selfservice.core.form_rendering import stock_markup_renderer
 from selfservice.core.http import client_redirect
 from selfservice.gateway import GatewayError, NotFound, Rejected, UserProfile
@@ -86,10 +86,7 @@ class ChangeEmailView(GeneralStepView):
     template_name = "selfservice/general_email.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        stepping_up = step_up.require_recent_login(self, "email.change", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user()
+        profile = self.user_after_step_up("email.change")
         if isinstance(profile, HttpResponse):
             return profile
         return self.email_page(profile, ChangeEmailForm(current=profile.email or ""))
@@ -99,10 +96,7 @@ class ChangeEmailView(GeneralStepView):
         if ratelimits.is_limited(request):
             audit.record(request, action="email.change_refused", details={"reason": "limit"}, auth0_user_id=self.auth0_user_id)
             return self.throttled("email.change", form=ChangeEmailForm.from_submitted(request.POST))
-        stepping_up = step_up.require_recent_login(self, "email.change", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user(ChangeEmailForm.from_submitted)
+        profile = self.user_after_step_up("email.change", ChangeEmailForm.from_submitted)
         if isinstance(profile, HttpResponse):
             return profile
         if not email_changeable(self.adapter, profile):

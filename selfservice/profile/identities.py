@@ -275,10 +275,7 @@ class UnlinkIdentityView(GeneralStepView):
     template_name = "selfservice/general_identity_unlink.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        stepping_up = step_up.require_recent_login(self, "identities.unlink", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user()
+        profile = self.user_after_step_up("identities.unlink")
         if isinstance(profile, HttpResponse):
             return profile
         identity = self.own_secondary(profile)
@@ -291,10 +288,7 @@ class UnlinkIdentityView(GeneralStepView):
             return self.get(request, *args, **kwargs)
         if ratelimits.is_limited(request):
             return self.throttled("identities.unlink")
-        stepping_up = step_up.require_recent_login(self, "identities.unlink", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user()
+        profile = self.user_after_step_up("identities.unlink")
         if isinstance(profile, HttpResponse):
             return profile
         identity = self.own_secondary(profile, refused_audit=True)

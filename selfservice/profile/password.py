@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
-from selfservice.core import audit, ratelimits, step_up
+from selfservice.core import audit, ratelimits
 from selfservice.core.http import client_redirect
 from selfservice.core.views import UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected, UserProfile
@@ -43,10 +43,7 @@ class ChangePasswordView(GeneralStepView):
     template_name = "selfservice/general_password.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        stepping_up = step_up.require_recent_login(self, "password.change", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user()
+        profile = self.user_after_step_up("password.change")
         if isinstance(profile, HttpResponse):
             return profile
         return self.password_page(profile)
@@ -59,10 +56,7 @@ class ChangePasswordView(GeneralStepView):
             audit.record(request, action="password.change_refused", details={"reason": "limit"},
                          auth0_user_id=self.auth0_user_id)
             return self.throttled("password.change")
-        stepping_up = step_up.require_recent_login(self, "password.change", request.path)
-        if stepping_up is not None:
-            return stepping_up
-        profile = self.read_user()
+        profile = self.user_after_step_up("password.change")
         if isinstance(profile, HttpResponse):
             return profile
         if not password_changeable(self.adapter, profile):
