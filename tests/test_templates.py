@@ -134,3 +134,11 @@ def test_the_account_pages_speak_spanish(logged_in_client: Client) -> None:
     assert '<html lang="es">' in html
     for text in ("Tu cuenta", "Guardar cambios", "Correo electrónico y contraseña", "Miembro desde", "Verificado"):
         assert text in html
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_no_template_comment_spans_lines(name: str) -> None:
+    # Django's {# ... #} is one line only: a longer one is printed on the page as text.
+    source = _source(name)
+    assert not [c for c in re.findall(r"\{#(.*?)#\}", source, re.S) if "\n" in c]
+    assert all("#}" in line[line.index("{#"):] for line in source.splitlines() if "{#" in line)
