@@ -294,6 +294,10 @@ class Auth0Gateway:
         """
         conn = connection(self.settings)
         writing = operation in WRITES
+        if writing:
+            # What this request read may be changed by this call, and an unconfirmed answer
+            # must be followed by a real read: keep no copy across a change.
+            self._users.clear()
         timeout = self.settings.write_timeout if writing else self.settings.timeout
         options: RequestOptions = {"max_retries": 0, "timeout": timeout}
         for attempt in (1, 2):

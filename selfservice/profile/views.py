@@ -21,8 +21,9 @@ from selfservice import signals
 from selfservice.core import audit, ratelimits
 from selfservice.core.adapter import DATABASE_PROVIDERS, PROFILE_FIELDS
 from selfservice.core.http import wants_partial
+from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountTabView, UpstreamProblem
-from selfservice.gateway import GatewayError, NotFound, Rejected
+from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
 from selfservice.profile.email import email_changeable
 from selfservice.profile.forms import ProfileForm
 from selfservice.profile.identities import identities_context
@@ -61,6 +62,8 @@ class GeneralView(AccountTabView):
             messages.info(request, _("Nothing to save: your profile already has these values."))
             return self.saved(profile)
 
+        fields = list(changes)
+        details: dict[str, Any] = {"fields": fields}
         try:
             updated = self.gateway.update_user(self.auth0_user_id, changes)
         except NotFound:
@@ -68,14 +71,21 @@ class GeneralView(AccountTabView):
         except Rejected as error:
             form.add_error(None, error.message)
             return self.render_profile(profile, form=form, status=422)
+        except UpstreamUncertain as error:
+            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="profile.update")
+            if truth.value is None:
+                return self.render_profile(profile, form=form, problem=self.upstream_problem(error))
+            if form.changes(truth.value):
+                # Auth0 does not have the typed values: not saved, so saving again is safe.
+                messages.error(request, _("Your profile was not saved."))
+                return self.render_profile(truth.value, form=form, problem=UpstreamProblem(
+                    "unavailable", 503, request.path, None, True))
+            updated, details["confirmed_by"] = truth.value, "read_back"
         except GatewayError as error:
             return self.render_profile(profile, form=form, problem=self.upstream_problem(error, resubmit=True))
 
-        fields = list(changes)
-        audit.record(
-            request, action="profile.update", target=self.auth0_user_id, details={"fields": fields},
-            auth0_user_id=self.auth0_user_id,
-        )
+        audit.record(request, action="profile.update", target=self.auth0_user_id, details=details,
+                     auth0_user_id=self.auth0_user_id)
         signals.profile_updated.send(
             sender=type(self), request=request, user=request.user,
             auth0_user_id=self.auth0_user_id, changed_fields=fields,

@@ -32,8 +32,9 @@ from selfservice import signals
 from selfservice.conf import get_settings
 from selfservice.core import audit, ratelimits, step_up
 from selfservice.core.http import wants_partial
+from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountTabView, UpstreamProblem
-from selfservice.gateway import GatewayError, NotFound, Rejected
+from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
 from selfservice.security.mfa import ENROLL_BY_TICKET, FACTORS, REGENERATE, build_overview, offered_factor_names
 
 if TYPE_CHECKING:
@@ -254,22 +255,33 @@ class RemoveMethodView(SecurityTabView):
             return loaded
         overview, methods = loaded
         method = self.own_method(overview, method_id, refused_audit=True)
+        after: SecurityOverview | None = None
+        details: dict[str, Any] = {"type": method.type}
         try:
             self.gateway.delete_authentication_method(self.auth0_user_id, method.id)
         except NotFound:
             # Gone already (another tab, an admin): what the user wanted is true.
             pass
+        except UpstreamUncertain as error:
+            truth = read_back(self.load_overview, change="mfa.remove")
+            if truth.value is None:
+                return self.problem_response(self.upstream_problem(error))
+            after = truth.value[0]
+            if after.find(method.id) is not None:
+                # Auth0's own listing still has it: the removal did not happen.
+                messages.error(request, str(self.not_done))
+                return self.render_overview(after, problem=UpstreamProblem("unavailable", 503, self.tab_url()))
+            details["confirmed_by"] = "read_back"
         except GatewayError as error:
             return self.problem_response(self.upstream_problem(error))
-        audit.record(
-            request, action="mfa.remove", target=method.id, details={"type": method.type},
-            auth0_user_id=self.auth0_user_id,
-        )
+        audit.record(request, action="mfa.remove", target=method.id, details=details, auth0_user_id=self.auth0_user_id)
         signals.authentication_method_removed.send(
             sender=type(self), request=request, user=request.user, auth0_user_id=self.auth0_user_id,
             method_id=method.id, method_type=method.type,
         )
         messages.success(request, _("%(method)s was removed.") % {"method": method.label})
+        if after is not None:
+            return self.done(after)
         removed = next(m for m in methods if m.id == method.id)
         remaining = [
             m for m in methods if m.id != method.id and not (removed.link_id and m.link_id == removed.link_id)

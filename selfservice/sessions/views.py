@@ -30,8 +30,9 @@ from selfservice import signals
 from selfservice.conf import get_settings
 from selfservice.core import audit, ratelimits, step_up
 from selfservice.core.http import client_redirect, wants_partial
+from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountTabView
-from selfservice.gateway import GatewayError, NotFound
+from selfservice.gateway import GatewayError, NotFound, UpstreamUncertain
 from selfservice.login.pipeline import SID_KEY
 from selfservice.login.session_map import end_local_sessions
 from selfservice.sessions.listing import (
@@ -207,19 +208,26 @@ class RevokeSessionView(SessionsView):
         if not session.user_id or session.user_id != self.auth0_user_id:
             return self.refuse(session_id, "not_owner")
 
+        current = session_id == self.current_sid
+        device = row_for(session, self.current_sid).device.label
+        details: dict[str, Any] = {"current": current, "device": device}
         try:
             self.gateway.revoke_session(session_id)
         except NotFound:
             pass  # ended meanwhile (expired, or revoked from elsewhere): the goal is reached
+        except UpstreamUncertain as error:
+            truth = read_back(lambda: self.still_there(session_id), change="session.revoke")
+            if not truth.known:
+                return self.failure(error)
+            if truth.value:
+                # Auth0 still has it: not revoked. The list as Auth0 has it now, and the way to retry.
+                messages.error(request, _("%(device)s is still signed in: try again.") % {"device": device})
+                return self.render_sessions(request.POST.get("page"), status=503)
+            details["confirmed_by"] = "read_back"
         except GatewayError as error:
             return self.failure(error)
 
-        current = session_id == self.current_sid
-        device = row_for(session, self.current_sid).device.label
-        audit.record(
-            request, action="session.revoke", target=session_id,
-            details={"current": current, "device": device}, auth0_user_id=self.auth0_user_id,
-        )
+        audit.record(request, action="session.revoke", target=session_id, details=details, auth0_user_id=self.auth0_user_id)
         self.revoked(session_id, current=current)
         if current:
             # This browser's own session: nothing left to show here; sign in again.
@@ -230,6 +238,14 @@ class RevokeSessionView(SessionsView):
         remember_revoked(request.session, [session_id])
         messages.success(request, _("Signed out %(device)s.") % {"device": device})
         return self.done(request.POST.get("page"), frozenset({session_id}))
+
+    def still_there(self, session_id: str) -> bool:
+        """Whether Auth0 still has this session (raises gateway errors other than 404)."""
+        try:
+            self.gateway.get_session(session_id)
+        except NotFound:
+            return False
+        return True
 
     def refuse(self, session_id: str, reason: str) -> HttpResponse:
         audit.record(

@@ -1,4 +1,8 @@
-"""A change whose answer is lost or unreadable is reported as unconfirmed, never as done."""
+"""A change whose answer is lost or unreadable is reported as unconfirmed, never as done.
+
+Where the view can read the state back, it does (tests/faults/test_read_back.py); these cases
+make that read fail as well, so "unconfirmed" is all that can honestly be said.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +76,7 @@ def test_an_unconfirmed_save_says_so_and_the_next_view_reads_the_truth(
     url = reverse("selfservice:general")
     logged_in_client.get(url)
     tenant.add_fault(USER_PATH, method="PATCH", status=200, body="<html>", times=1)
+    tenant.add_fault(USER_PATH, method="GET", status=503, times=1)  # and reading it back fails too
 
     saved = logged_in_client.post(url, {**ALICE_FORM, "nickname": "Maybe"})
 
@@ -89,6 +94,7 @@ def test_an_unconfirmed_revoke_is_not_reported_as_signed_out(client_for: Any, te
     carol.get(reverse("selfservice:sessions"))
     victim = tenant.tenant.user_sessions(CAROL)[0]["id"]
     tenant.add_fault(r"^/api/v2/sessions/[^/]+/revoke$", method="POST", status=200, body="<html>", times=1)
+    tenant.add_fault(r"^/api/v2/sessions/[^/]+$", method="GET", status=503, times=1)  # no read-back either
 
     response = carol.post(reverse("selfservice:revoke-session", args=[victim]))
 
@@ -117,6 +123,7 @@ def test_an_unconfirmed_security_change_never_says_nothing_happened(
     else:
         url, data = reverse("selfservice:regenerate-recovery-code"), {}
     tenant.add_fault(path, method=None, status=200, body="<html>", times=1)
+    tenant.add_fault(r"/authentication-methods$", method="GET", status=503, times=1)  # no read-back either
 
     response = carol.post(url, data)
 
