@@ -88,7 +88,7 @@ class DefaultAdapter:
         The default reads the social-auth association created at login
         (``user.social_auth``; its ``uid`` is the ID token's ``sub``). When a Django user has
         several Auth0 associations, the newest one wins. Return ``None`` when the user has
-        none: the pages then say "This account is not linked to Auth0" instead of failing.
+        none: the pages then say "This account has no sign-in settings here" instead of failing.
 
         Override it when your site stores the Auth0 id elsewhere (a column on a custom user
         model, another authentication library). It is called once per request.

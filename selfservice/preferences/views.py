@@ -128,7 +128,7 @@ class PreferencesView(AccountTabView):
         except NotFound:
             return self.not_linked_response(missing=True)
         except Rejected as error:
-            form.add_error(None, gettext("Auth0 refused these preferences: %(reason)s") % {"reason": error.message})
+            form.add_error(None, gettext("The sign-in service refused these preferences: %(reason)s") % {"reason": error.message})
             return self.render_tab(form=form, status=422)
         except GatewayError as error:
             return self.render_tab(form=form, problem=self.upstream_problem(error, resubmit=True))

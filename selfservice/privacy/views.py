@@ -211,12 +211,12 @@ class DeleteAccountView(PrivacyTabView):
         error = failed.error
         if isinstance(error, UpstreamUncertain):
             messages.error(self.request, str(_(
-                "We could not confirm whether Auth0 deleted your account. Nothing was deleted on this site: "
+                "We could not confirm whether your account was deleted at the sign-in service. Nothing was deleted on this site: "
                 "try again to finish."
             )))
             return self.confirm(form, problem=UpstreamProblem("uncertain", 503, self.request.path))
         if isinstance(error, Rejected):
-            said = _("Auth0 refused to delete your account. Nothing was deleted.")
+            said = _("The sign-in service refused to delete your account. Nothing was deleted.")
             problem = UpstreamProblem("unavailable", 503, self.request.path, None, True)
         else:
             said = _("Your account was not deleted. Nothing was removed.")

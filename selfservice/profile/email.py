@@ -117,7 +117,7 @@ class ChangeEmailView(GeneralStepView):
                          auth0_user_id=self.auth0_user_id)
             in_use = "already exists" in error.message or error.code == "email_already_exists"
             form.add_error("email", _("This email address is already used by another account.") if in_use
-                           else _("Auth0 refused this address: %(reason)s") % {"reason": error.message})
+                           else _("The sign-in service refused this address: %(reason)s") % {"reason": error.message})
             return self.email_page(profile, form, status=422)
         except GatewayError as error:
             return self.failed(

@@ -190,7 +190,7 @@ class LinkIdentityView(GeneralStepView):
         except NotFound:
             return self.not_linked_response(missing=True)
         except Rejected as error:
-            return self.refuse(result, "auth0_rejected", _("Auth0 refused to link this account: %(reason)s")
+            return self.refuse(result, "auth0_rejected", _("The sign-in service refused to link this account: %(reason)s")
                                % {"reason": error.message}, code=error.code or "")
         except GatewayError as error:
             if isinstance(error, UpstreamUncertain):
@@ -298,7 +298,7 @@ class UnlinkIdentityView(GeneralStepView):
         except NotFound:
             pass  # unlinked already (another tab, an admin): what the user wanted is true
         except Rejected as error:
-            messages.error(request, _("Auth0 refused to unlink it: %(reason)s") % {"reason": error.message})
+            messages.error(request, _("The sign-in service refused to unlink it: %(reason)s") % {"reason": error.message})
             return self.step_page(status=422)
         except GatewayError as error:
             return self.failed(error, _("Nothing was unlinked."))

@@ -70,7 +70,7 @@ class ChangePasswordView(GeneralStepView):
         except NotFound:
             return self.not_linked_response(missing=True)
         except Rejected:
-            messages.error(request, _("Auth0 cannot change the password of this account."))
+            messages.error(request, _("The password of this account cannot be changed here."))
             return self.password_page(profile, status=422)
         except GatewayError as error:
             return self.failed(error, _("Nothing was changed."), profile=profile, changeable=True)

@@ -12,6 +12,7 @@ back-channel logout ends them as well (idempotently).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -44,6 +45,8 @@ from selfservice.sessions.listing import (
     revoke_urls,
     row_for,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["REVOKE_BATCH", "RevokeOtherSessionsView", "RevokeSessionView", "SessionsView", "shared_facts"]
 
@@ -129,6 +132,8 @@ class SessionsView(AccountTabView):
     def failure(self, error: GatewayError) -> TemplateResponse:
         """The plan explanation (200: nothing to retry) or the retry/wait state."""
         if is_plan_restriction(error):
+            # Users are told the tab is unavailable; staff learn why here .
+            logger.info("Auth0 refused the session endpoints for the tenant's plan (Enterprise only): %s", error.message)
             return self.render_tab(plan_unavailable=True)
         return self.render_tab(problem=self.upstream_problem(error))
 

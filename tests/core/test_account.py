@@ -40,7 +40,7 @@ def test_a_user_without_an_auth0_association_gets_a_clear_page(
     response = client.get(reverse(f"selfservice:{tab}"))
 
     assert response.status_code == 200
-    assert "This account is not linked to Auth0" in response.content.decode()
+    assert "This account has no sign-in settings here" in response.content.decode()
     assert tenant.requests() == []
 
 
@@ -59,14 +59,14 @@ def test_an_auth0_user_that_no_longer_exists_is_explained(client_for: Callable[[
     response = client_for("auth0|deleted").get(GENERAL)
 
     assert response.status_code == 200
-    assert "Your Auth0 account was not found" in response.content.decode()
+    assert "Your sign-in account was not found" in response.content.decode()
 
 
 def test_an_association_with_another_backend_is_not_used(client: Client, tenant: Emulator) -> None:
     social = UserSocialAuthFactory(provider="google-oauth2", uid="bob@example.com")
     client.force_login(social.user)
 
-    assert "This account is not linked to Auth0" in client.get(GENERAL).content.decode()
+    assert "This account has no sign-in settings here" in client.get(GENERAL).content.decode()
 
 
 def test_the_newest_auth0_association_wins(client: Client, tenant: Emulator) -> None:

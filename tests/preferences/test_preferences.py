@@ -419,7 +419,7 @@ def test_auth0s_own_size_refusal_is_shown_on_the_form(dana: Client, tenant: Emul
     response = dana.post(URL, data)
 
     assert response.status_code == 422
-    assert "Auth0 refused these preferences:" in response.content.decode()
+    assert "The sign-in service refused these preferences:" in response.content.decode()
     assert "User profile is too large" in response.content.decode()
     assert tenant.count("PATCH") == 1 and "bio" not in stored(tenant)
 
@@ -509,7 +509,7 @@ def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tena
     response = dana.post(URL, data, headers=HTMX)
 
     assert response.status_code == 403
-    assert "Your Auth0 account was not found" in response.content.decode()
+    assert "Your sign-in account was not found" in response.content.decode()
     assert response["HX-Redirect"] == URL  # htmx does not swap a 403: the tab's GET says it
     # The save went out from the cached copy (no read first); Auth0 refused it with 404.
     assert tenant.count("PATCH") == 1 and DANA not in tenant.tenant.users

@@ -193,7 +193,7 @@ def test_an_old_sign_in_gets_the_step_up_on_the_confirm_step_and_on_the_post(old
     ("DELETE", SESSIONS_PATH, 503, "Your account was not deleted. Nothing was removed."),
     ("DELETE", SESSIONS_PATH, 429, "The sign-in service is busy. Try again in"),
     ("DELETE", USER_PATH, 503, "Your account was not deleted. Nothing was removed."),
-    ("DELETE", USER_PATH, 400, "Auth0 refused to delete your account. Nothing was deleted."),
+    ("DELETE", USER_PATH, 400, "The sign-in service refused to delete your account. Nothing was deleted."),
     ("DELETE", USER_PATH, 403, "Your account was not deleted. Nothing was removed."),
 ])
 def test_auth0_failing_at_any_step_deletes_nothing_and_keeps_what_was_typed(
@@ -221,7 +221,7 @@ def test_a_lost_answer_deletes_nothing_here_and_the_next_try_reads_auth0_again(c
 
     first = confirm(carol)
 
-    assert first.status_code == 503 and "We could not confirm whether Auth0 deleted your account." in text(first)
+    assert first.status_code == 503 and "We could not confirm whether your account was deleted at the sign-in service." in text(first)
     assert 'value="carol@example.com"' in text(first) and "Reload</a>" in text(first)
     assert UserSocialAuth.objects.filter(uid=CAROL).exists() and not AuditEvent.objects.filter(action="account.delete")
     tenant.clear_requests()

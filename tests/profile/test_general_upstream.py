@@ -108,7 +108,7 @@ def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(
     response = logged_in_client.post(URL, TYPED, headers=headers)
 
     assert response.status_code == 403
-    assert "Your Auth0 account was not found" in response.content.decode()
+    assert "Your sign-in account was not found" in response.content.decode()
     assert tenant.count("PATCH") == 0
 
 

@@ -358,7 +358,7 @@ def test_auth0_errors_at_each_step_of_the_link_never_500_and_never_link(
     assert len(tenant.user(ALICE)["identities"]) == 1 and tenant.user(GOOGLE) is not None
     assert not AuditEvent.objects.filter(action="identity.link").exists()
     if shown == 422:
-        assert "Auth0 refused to link this account" in text(answer) and refusals("auth0_rejected") == 1
+        assert "The sign-in service refused to link this account" in text(answer) and refusals("auth0_rejected") == 1
     else:
         assert "Nothing was linked." in text(answer)
 
@@ -432,7 +432,7 @@ def test_unlink_with_a_stale_sign_in_steps_up_first(logged_in_client: Client, te
 
 
 @pytest.mark.parametrize(("status", "shown", "said"), [(503, 503, "Nothing was unlinked."), (429, 429, "Nothing was unlinked."),
-                                                        (400, 422, "Auth0 refused to unlink it")])
+                                                        (400, 422, "The sign-in service refused to unlink it")])
 @pytest.mark.django_db
 def test_auth0_errors_on_unlink_are_shown_and_nothing_is_audited_as_done(
     logged_in_client: Client, tenant: Emulator, status: int, shown: int, said: str
