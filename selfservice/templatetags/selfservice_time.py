@@ -12,7 +12,10 @@ every tab:
 - every part is translated and escaped. Anything that is not a ``datetime`` renders as "".
 
 ``{{ moment|absolute_time }}`` is the same element with the exact date and time as its text
-(no ``title``). Both are what a Sessions page of 20 rows calls 60 times, so the exact text (one
+(no ``title``); ``{{ day|absolute_date }}`` the same with the date only. Both use the active
+locale's ``DATETIME_FORMAT`` / ``DATE_FORMAT`` with full month names: English's
+Associated Press abbreviations ("Nov.", but "March") read as two different formats side by
+side, so ``N`` is shown as ``F`` ("November 30, 2026"); every other part is the locale's. Both are what a Sessions page of 20 rows calls 60 times, so the exact text (one
 ``date_format``, the slowest part) is kept per moment, zone and language in a bounded cache:
 the same sessions are shown again and again, and the key holds everything the text depends on
 (cleared when a format setting changes).
@@ -22,7 +25,7 @@ Usage: ``{% load selfservice_time %}`` then ``{{ row.last_active|relative_time }
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +37,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import get_language, gettext
 
-__all__ = ["absolute_time", "relative_text", "relative_time"]
+__all__ = ["absolute_date", "absolute_time", "locale_format", "relative_text", "relative_time"]
 
 register = template.Library()
 
@@ -54,10 +57,19 @@ def relative_text(moment: datetime, now: datetime | None = None) -> str:
     return gettext("in %(until)s") % {"until": timeuntil(moment, now, depth=1)}
 
 
+def locale_format(name: str) -> str:
+    """The active locale's ``name`` format (``"DATE_FORMAT"``, ...) with full month names for ``N``."""
+    found = str(formats.get_format(name))
+    # A backslash escapes the next character in a format: "\\N" stays a literal N.
+    return "".join(
+        "F" if char == "N" and (index == 0 or found[index - 1] != "\\") else char for index, char in enumerate(found)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _exact(moment: datetime, iso: str, zone: str | None, language: str | None) -> str:
     # iso (with its offset), zone and language are the key; moment alone compares by instant.
-    return str(escape(formats.date_format(moment, "DATETIME_FORMAT")))
+    return str(escape(formats.date_format(moment, locale_format("DATETIME_FORMAT"))))
 
 
 def _parts(value: datetime) -> tuple[str, str]:
@@ -84,8 +96,21 @@ def absolute_time(value: object) -> SafeString | str:
     return SafeString(f'<time datetime="{iso}">{exact}</time>')
 
 
+@register.filter
+def absolute_date(value: object) -> SafeString | str:
+    """A ``<time datetime=…>`` element with the date (``DATE_FORMAT``); "" for anything but a date or datetime."""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        iso = local.isoformat(timespec="seconds")
+    elif isinstance(value, date):
+        local, iso = value, value.isoformat()
+    else:
+        return ""
+    return SafeString(f'<time datetime="{iso}">{escape(formats.date_format(local, locale_format("DATE_FORMAT")))}</time>')
+
+
 def _forget_formats(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"DATETIME_FORMAT", "FORMAT_MODULE_PATH", "USE_L10N", "LANGUAGES", "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ"}:
+    if setting in {"DATETIME_FORMAT", "DATE_FORMAT", "FORMAT_MODULE_PATH", "USE_L10N", "LANGUAGES", "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ"}:
         _exact.cache_clear()
 
 

@@ -7,9 +7,11 @@ and the exact moment as ``title``, both in the active time zone, the words trans
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, translation
@@ -68,8 +70,8 @@ def test_the_time_element_is_in_the_active_time_zone_with_the_exact_moment_as_ti
     moment = datetime.fromisoformat(stamp)
     assert moment.utcoffset() in (timedelta(hours=-5), timedelta(hours=-4))
     assert timedelta(seconds=19) < datetime.now(UTC) - moment < timedelta(minutes=1)  # the "fresh" session
-    assert title == formats.date_format(moment, "DATETIME_FORMAT")  # New York's wall clock, not UTC's
-    assert title != formats.date_format(moment.astimezone(UTC), "DATETIME_FORMAT")
+    assert title == formats.date_format(moment, "F j, Y, P")  # New York's wall clock, not UTC's; full month
+    assert title != formats.date_format(moment.astimezone(UTC), "F j, Y, P")
 
 
 def test_the_words_are_translated(logged_in_client: Client, tenant: Emulator, settings: Any) -> None:
@@ -97,3 +99,30 @@ def test_the_security_tab_shows_when_a_method_was_last_used(logged_in_client: Cl
 
     assert times(html) == ["3 days ago"]
     assert "Last used" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "moment", "says"),
+    [
+        ("en", "November 30, 2026", "November 30, 2026, 2:04 p.m.", "March 2, 2024"),
+        ("es", "30 de noviembre de 2026", "30 de noviembre de 2026 a las 14:04", "2 de marzo de 2024"),
+    ],
+)
+def test_dates_and_moments_share_one_format_with_full_month_names(
+    settings: Any, language: str, day: str, moment: str, says: str
+) -> None:
+    settings.USE_TZ, settings.TIME_ZONE = True, "UTC"
+    page = Template(
+        "{% load selfservice_time %}{{ when|absolute_date }}|{{ when|absolute_time }}|{{ day|absolute_date }}|{{ nothing|absolute_date }}"
+    )
+    when = datetime(2026, 11, 30, 14, 4, tzinfo=UTC)
+
+    with translation.override(language):
+        html = page.render(Context({"when": when, "day": date(2024, 3, 2), "nothing": "2024-03-02"}))
+
+    assert html == (
+        f'<time datetime="2026-11-30T14:04:00+00:00">{day}</time>|'
+        f'<time datetime="2026-11-30T14:04:00+00:00">{moment}</time>|'
+        f'<time datetime="2024-03-02">{says}</time>|'
+    )
+

@@ -70,7 +70,7 @@ def test_language_time_zone_and_theme_apply_to_every_account_page(erin: Callable
     activity = client.get(ACTIVITY)
     assert '<html lang="es"' in html(security) and "Seguridad" in html(security)
     assert tenant.count("GET", r"^/api/v2/users/auth0\|erin$") == 0  # applied without reading the user again
-    assert 'datetime="2026-12-01T13:00:00+0100"' in html(activity)  # Europe/Madrid in winter
+    assert 'datetime="2026-12-01T13:00:00+01:00"' in html(activity)  # Europe/Madrid in winter
     # Nothing stays active on the thread after the response.
     assert translation.get_language() != "es" and timezone.get_current_timezone_name() == "UTC"
 
