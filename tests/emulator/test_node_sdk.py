@@ -5,31 +5,26 @@
 answer against the SDK's types; this test seeds the tenant, runs it and reads its verdict and
 the emulator's request log. v4 is what the Auth0 Lab components use; v5 is Fern-generated.
 
-The SDKs are installed with npm into a cache folder outside the checkout
-(``$SELFSERVICE_NODE_SDK_CACHE``, else ``~/.cache/selfservice-node-sdk``), one folder per major,
-reused by later runs (delete it to pick up newer releases). Without node and npm the test
-skips, unless ``CI=true``: CI must run it. Run only these: ``pytest -m node``.
+The SDKs are installed with npm into a cache folder outside the checkout (tests/npm_packages.py),
+one folder per major, reused by later runs. Without node and npm the test skips, unless
+``CI=true``: CI must run it. Run only these: ``pytest -m node``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
 from selfservice.emulator import Emulator
+from tests.npm_packages import installed_version, npm_package, tool
 
 pytestmark = pytest.mark.node
 
 SCRIPT = Path(__file__).parent / "node" / "sdk_check.mjs"
-INSTALL_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 180
 CHECKS = (
     "get_user", "update_user", "delete_user", "guardian_factors", "list_authentication_methods",
@@ -54,61 +49,6 @@ ENDPOINTS = (
 )
 
 
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, and CI must run the Node SDK check")
-    pytest.skip(reason)
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        _unavailable("node and npm are needed on PATH")
-    return path
-
-
-def _cache_root() -> Path:
-    if os.environ.get("SELFSERVICE_NODE_SDK_CACHE"):
-        return Path(os.environ["SELFSERVICE_NODE_SDK_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "selfservice-node-sdk"
-
-
-def _installed_version(folder: Path) -> str | None:
-    try:
-        return str(json.loads((folder / "node_modules" / "auth0" / "package.json").read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _sdk(major: str) -> Path:
-    """A folder holding ``node_modules/auth0`` of this major, installed once, outside the repo."""
-    npm = _tool("npm")
-    root = _cache_root()
-    folder = root / f"auth0-{major}"
-    if (_installed_version(folder) or "").startswith(f"{major}."):
-        return folder
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"auth0-{major}.", dir=root))
-    (staging / "package.json").write_text('{"name": "selfservice-node-sdk-check", "private": true}\n')
-    try:
-        result = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", f"auth0@{major}"],
-            cwd=staging, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False,
-        )
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(staging, ignore_errors=True)
-        _unavailable(f"npm install auth0@{major} took over {INSTALL_TIMEOUT_S} s")
-    if result.returncode != 0 or _installed_version(staging) is None:
-        shutil.rmtree(staging, ignore_errors=True)
-        _unavailable(f"npm install auth0@{major} failed: {result.stderr.strip()[-500:]}")
-    shutil.rmtree(folder, ignore_errors=True)  # a broken or other-major leftover
-    try:
-        staging.rename(folder)  # atomic: a run installing at the same time keeps its own
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-    return folder
-
-
 def _seed(emulator: Emulator) -> None:
     """The demo tenant plus the users sdk_check.mjs names (keep the two in step)."""
     emulator.seed("demo")
@@ -130,8 +70,8 @@ def _seed(emulator: Emulator) -> None:
 
 @pytest.mark.parametrize("major", ["4", "5"])
 def test_node_sdk_drives_every_endpoint_the_app_uses(major: str, emulator: Emulator) -> None:
-    node = _tool("node")
-    sdk = _sdk(major)
+    node = tool("node")
+    sdk = npm_package("auth0", major)
     _seed(emulator)
     try:
         result = subprocess.run(
@@ -144,7 +84,7 @@ def test_node_sdk_drives_every_endpoint_the_app_uses(major: str, emulator: Emula
     assert result.returncode == 0, result.stdout + result.stderr
     assert [line for line in lines if not line.startswith("SUMMARY ")] == [f"ok {name}" for name in CHECKS]
     summary = json.loads(lines[-1].removeprefix("SUMMARY "))
-    assert summary == {"sdk": f"auth0@{_installed_version(sdk)}", "passed": len(CHECKS), "failed": 0}
+    assert summary == {"sdk": f"auth0@{installed_version(sdk, 'auth0')}", "passed": len(CHECKS), "failed": 0}
     assert summary["sdk"].startswith(f"auth0@{major}.")
 
     log = emulator.requests()
