@@ -2,18 +2,21 @@
 
 The login page (its form's ``next``, which social-auth's begin view keeps for after the
 callback), the step-up page and the logout: whatever comes in, every place the browser is sent
-stays on this site.
+stays on this site, also at the end of a full login through the emulated tenant.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
+
+from selfservice.emulator import Emulator
 
 CORPUS = [
     "//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil.example", "%2F%2Fevil.example",
@@ -59,3 +62,30 @@ def test_logout_never_sends_the_browser_off_site(logged_in_client: Client, targe
             assert on_site(return_to) or urlsplit(return_to).netloc in HOSTS, return_to
         else:
             assert on_site(location), location
+
+
+@pytest.fixture
+def login_tenant(tenant: Emulator, settings: Any) -> Emulator:
+    """The demo tenant as the login's identity provider too (over its socket server)."""
+    settings.SOCIAL_AUTH_AUTH0_BASE_URL = tenant.url
+    settings.SOCIAL_AUTH_AUTH0_DOMAIN = tenant.url.split("//", 1)[1]
+    return tenant
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", CORPUS)
+def test_a_full_login_started_with_a_foreign_next_ends_on_this_site(login_tenant: Emulator, target: str) -> None:
+    # social-auth's begin view keeps ``next`` in the session; the callback redirects to it.
+    site = Client(headers={"host": "127.0.0.1:8000"})
+    begin = site.post("/login/auth0/", {"next": target})
+    assert begin.status_code == 302
+    with httpx.Client() as browser:
+        answer = browser.post(begin["Location"], data={"email": "alice@example.com", "password": "demo-password"})
+    assert answer.status_code == 302, answer.text
+    callback = urlsplit(answer.headers["location"])
+
+    done = site.get(f"{callback.path}?{callback.query}")
+
+    assert done.status_code == 302, done.content[:500]
+    assert on_site(done["Location"]), done["Location"]
+    assert site.get("/account/general/").status_code == 200  # signed in: the login itself worked
