@@ -32,8 +32,9 @@ from selfservice import signals
 from selfservice.conf import get_settings
 from selfservice.core import audit, ratelimits
 from selfservice.core.http import wants_partial
+from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountMixin, AccountTabView, UpstreamProblem
-from selfservice.gateway import GatewayError, NotFound, Rejected
+from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
 from selfservice.models import PreferenceSchema
 from selfservice.preferences import applied
 from selfservice.preferences.forms import PreferencesForm, build_form_class
@@ -123,6 +124,8 @@ class PreferencesView(AccountTabView):
             form.add_error(None, refusal)
             return self.render_tab(form=form, status=422)
 
+        keys = sorted(changes)
+        details: dict[str, Any] = {"keys": keys, "deleted": sorted(k for k, v in changes.items() if v is None)}
         try:
             updated = self.gateway.update_metadata(self.auth0_user_id, changes)
         except NotFound:
@@ -130,15 +133,20 @@ class PreferencesView(AccountTabView):
         except Rejected as error:
             form.add_error(None, gettext("The sign-in service refused these preferences: %(reason)s") % {"reason": error.message})
             return self.render_tab(form=form, status=422)
+        except UpstreamUncertain as error:
+            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="preferences.update")
+            if truth.value is None:
+                return self.render_tab(form=form, problem=self.upstream_problem(error))
+            if form.changes(truth.value.user_metadata):
+                # Auth0 does not have the typed values: not saved, so saving again is safe.
+                messages.error(request, _("Your preferences were not saved."))
+                return self.render_tab(form=form, problem=UpstreamProblem("unavailable", 503, request.path, None, True))
+            updated, details["confirmed_by"] = truth.value, "read_back"
         except GatewayError as error:
             return self.render_tab(form=form, problem=self.upstream_problem(error, resubmit=True))
 
-        keys = sorted(changes)
-        audit.record(
-            request, action="preferences.update", target=self.auth0_user_id,
-            details={"keys": keys, "deleted": sorted(k for k, v in changes.items() if v is None)},
-            auth0_user_id=self.auth0_user_id,
-        )
+        audit.record(request, action="preferences.update", target=self.auth0_user_id, details=details,
+                     auth0_user_id=self.auth0_user_id)
         signals.preferences_updated.send(
             sender=type(self), request=request, user=request.user, auth0_user_id=self.auth0_user_id, changed_keys=keys,
         )
@@ -171,7 +179,7 @@ class PreferencesView(AccountTabView):
         if size > limit and size > before:
             return gettext(
                 "These preferences are too large to save: your account data would take %(size)s bytes, "
-                "and Auth0 allows %(limit)s. Shorten or clear some values."
+                "and the sign-in service allows %(limit)s. Shorten or clear some values."
             ) % {"size": size, "limit": limit}
         return None
 

@@ -99,6 +99,7 @@ def absolute_time(value: object) -> SafeString | str:
 @register.filter
 def absolute_date(value: object) -> SafeString | str:
     """A ``<time datetime=…>`` element with the date (``DATE_FORMAT``); "" for anything but a date or datetime."""
+    local: date
     if isinstance(value, datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value
         iso = local.isoformat(timespec="seconds")

@@ -7,6 +7,7 @@ the read-back fails too → "we could not confirm" (the only honest thing left t
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +17,12 @@ from django.test import Client
 from django.urls import reverse
 
 from selfservice.emulator import Emulator
-from selfservice.models import AuditEvent
+from selfservice.models import AuditEvent, PreferenceSchema
 from tests.conftest import ALICE, HTMX
+from tests.factories import Auth0UserFactory
 from tests.faults.lost_answers import lose_answers
+from tests.preferences.preferences_schema import FULL_SCHEMA, METADATA
+from tests.preferences.test_preferences import DANA, form_data
 
 SECURITY = reverse("selfservice:security")
 SESSIONS = reverse("selfservice:sessions")
@@ -198,3 +202,54 @@ def test_a_save_that_cannot_be_read_back_keeps_the_typed_values_and_says_so(alic
     assert response.status_code == 503
     assert "could not confirm" in page and 'value="Alice Read-Back"' in page
     assert "Your profile has been saved." not in page
+
+
+# -- saving preferences ----------------------------------------------------------------------------
+
+PREFERENCES = reverse("selfservice:preferences")
+
+
+@pytest.fixture
+def dana(tenant: Emulator, client_for: Callable[[str], Client]) -> tuple[Client, dict[str, Any]]:
+    """Signed in as a user whose metadata fits FULL_SCHEMA, on the tab, with the form's values."""
+    PreferenceSchema.objects.create(name="read-back", version=1, schema=copy.deepcopy(FULL_SCHEMA), is_active=True)
+    tenant.add_user(Auth0UserFactory(user_id=DANA, user_metadata=copy.deepcopy(METADATA)))
+    client = client_for(DANA)
+    tab = client.get(PREFERENCES)
+    assert tab.status_code == 200
+    return client, {**form_data(tab), "handle": "readback"}
+
+
+def handle(tenant: Emulator) -> Any:
+    return (tenant.user(DANA) or {})["user_metadata"].get("handle")
+
+
+@BOTH
+def test_a_preferences_save_whose_answer_was_lost_is_confirmed_by_reading_back(
+    dana: tuple[Client, dict[str, Any]], tenant: Emulator, settings: Any, headers: dict[str, str]
+) -> None:
+    client, data = dana
+    lose_answers(settings, "PATCH")
+
+    response = client.post(PREFERENCES, data, headers=headers)
+
+    assert response.status_code == (200 if headers else 302)
+    assert "Your preferences have been saved." in shown(client, response)
+    assert handle(tenant) == "readback"
+    assert AuditEvent.objects.get(action="preferences.update").details["confirmed_by"] == "read_back"
+
+
+@BOTH
+def test_a_preferences_save_auth0_did_not_make_keeps_the_typed_values(
+    dana: tuple[Client, dict[str, Any]], tenant: Emulator, headers: dict[str, str]
+) -> None:
+    client, data = dana
+    tenant.add_fault(rf"^/api/v2/users/{re.escape(DANA)}$", method="PATCH", status=200, body=GARBAGE, times=1)
+
+    response = client.post(PREFERENCES, data, headers=headers)
+
+    page = text(response)
+    assert response.status_code == 503
+    assert "Your preferences were not saved." in page and 'value="readback"' in page
+    assert handle(tenant) == "dana"
+    assert not AuditEvent.objects.filter(action="preferences.update").exists()

@@ -397,7 +397,7 @@ def test_a_save_that_would_pass_the_profile_size_limit_is_refused_before_any_pat
 
     assert response.status_code == 422
     html = response.content.decode()
-    assert "These preferences are too large to save" in html and "Auth0 allows 2048." in html
+    assert "These preferences are too large to save" in html and "the sign-in service allows 2048." in html
     assert "x" * 3000 in html
     assert tenant.count("PATCH") == 0
 
