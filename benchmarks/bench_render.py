@@ -42,6 +42,7 @@ from django.core.handlers.base import BaseHandler  # noqa: E402
 from django.template.response import SimpleTemplateResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
 
 from benchmarks import inprocess  # noqa: E402
 from benchmarks import render_urls as bench_urls  # noqa: E402
@@ -75,9 +76,13 @@ class Server(BaseHandler):
         return elapsed, response
 
 
-def capture(server: Server, url: str, headers: dict[str, str]) -> tuple[list[str], dict[str, Any], bytes]:
-    """The template names and the context dict the view rendered, copied before rendering, and the bytes."""
+def capture(
+    server: Server, url: str, headers: dict[str, str]
+) -> tuple[list[str], dict[str, Any], bytes, tuple[str | None, str | None]]:
+    """The template names and the context dict the view rendered (copied before rendering), the
+    bytes, and the language and time zone it rendered in."""
     seen: list[tuple[list[str], dict[str, Any]]] = []
+    locale: list[tuple[str | None, str | None]] = []
     render = SimpleTemplateResponse.render
 
     def capturing(response: SimpleTemplateResponse) -> Any:
@@ -85,11 +90,12 @@ def capture(server: Server, url: str, headers: dict[str, str]) -> tuple[list[str
             names = response.template_name
             context = {k: v for k, v in (response.context_data or {}).items() if k not in ("view", "messages")}
             seen.append(([names] if isinstance(names, str) else list(names), copy.deepcopy(context)))
+            locale.append((translation.get_language(), timezone.get_current_timezone_name()))
         return render(response)
 
     with mock.patch.object(SimpleTemplateResponse, "render", capturing):
         _, response = server.time(url, headers)
-    return seen[0][0], seen[0][1], response.content
+    return seen[0][0], seen[0][1], response.content, locale[0]
 
 
 def rows(user: str, rounds: int, warmup: int) -> list[dict[str, Any]]:
@@ -101,7 +107,7 @@ def rows(user: str, rounds: int, warmup: int) -> list[dict[str, Any]]:
             for mode, headers in (("page", {}), ("htmx", inprocess.HTMX)):
                 url = reverse(f"selfservice:{tab}")
                 server.time(url, headers)  # reads Auth0 once; from here on the copies are fresh
-                names, context, body = capture(server, url, headers)
+                names, context, body, bench_urls.LOCALE[f"{tab}-{mode}"] = capture(server, url, headers)
                 key = f"{tab}-{mode}"
                 bench_urls.BYTES[key] = body
                 cases.append({"tab": tab, "mode": mode, "key": key, "headers": headers, "names": names,

@@ -18,12 +18,16 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import select_template
 from django.urls import path
+from django.utils import timezone, translation
 
 from tests.urls import urlpatterns as site_patterns
 
 #: key -> (template names, context dict) for ``bare``; key -> bytes for ``static``.
 TEMPLATES: dict[str, tuple[list[str], dict[str, Any]]] = {}
 BYTES: dict[str, bytes] = {}
+#: key -> the language and time zone the tab rendered in (the user's applied preferences): the
+#: bare render uses the same, or it would render other bytes (English, UTC) and be compared unfairly.
+LOCALE: dict[str, tuple[str | None, str | None]] = {}
 
 
 def _login_check(request: HttpRequest) -> None:
@@ -34,8 +38,10 @@ def _login_check(request: HttpRequest) -> None:
 def bare(request: HttpRequest, key: str) -> HttpResponse:
     _login_check(request)
     names, context = TEMPLATES[key]
+    language, zone = LOCALE.get(key, (None, None))
     # ``messages`` is the one entry bound to a request: this request's, as the tab's was its own.
-    return HttpResponse(select_template(names).render({**context, "messages": get_messages(request)}, request))
+    with translation.override(language), timezone.override(zone):
+        return HttpResponse(select_template(names).render({**context, "messages": get_messages(request)}, request))
 
 
 def static(request: HttpRequest, key: str) -> HttpResponse:

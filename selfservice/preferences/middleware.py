@@ -43,11 +43,13 @@ class PreferencesMiddleware:
 
     def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> None:
         scope = get_settings().apply_preferences
-        user = getattr(request, "user", None)
-        if scope is None or user is None or not user.is_authenticated:
+        if scope is None:
             return None
         match = request.resolver_match
         if scope == "account" and (match is None or "selfservice" not in match.namespaces):
+            return None  # before request.user: another page of the site loads no session or user for this
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
             return None
         setattr(request, ACTIVE, True)  # the account views may also activate what they just read
         values = stored(request)

@@ -120,6 +120,16 @@ def test_only_the_account_pages_by_default_the_whole_site_by_setting(erin: Calla
     assert '<html lang="en' in html(client.get(PREFERENCES))
 
 
+def test_another_page_of_the_site_costs_no_query_with_the_account_scope(
+    erin: Callable[..., Client], django_assert_num_queries: Any
+) -> None:
+    client = erin(language="es")
+    client.get(PREFERENCES)
+
+    with django_assert_num_queries(0):  # neither the session nor the user is loaded for it
+        assert client.get("/plain/").content == b"plain"
+
+
 def test_another_page_first_resolves_them_from_the_cached_user_without_an_auth0_call(
     erin: Callable[..., Client], tenant: Emulator
 ) -> None:
