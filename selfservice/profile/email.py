@@ -30,7 +30,8 @@ from selfservice import signals
 from selfservice.core import audit, ratelimits
 from selfservice.core.form_rendering import stock_markup_renderer
 from selfservice.core.http import client_redirect
-from selfservice.gateway import GatewayError, NotFound, Rejected, UserProfile
+from selfservice.core.read_back import read_back
+from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUnavailable, UpstreamUncertain, UserProfile
 from selfservice.profile.steps import GeneralStepView
 
 __all__ = ["ChangeEmailForm", "ChangeEmailView", "email_changeable"]
@@ -108,6 +109,9 @@ class ChangeEmailView(GeneralStepView):
             return self.email_page(profile, form, status=422)
         new = str(form.cleaned_data["email"])
         client_id = str(getattr(settings, "SOCIAL_AUTH_AUTH0_KEY", "") or "") or None
+        details: dict[str, Any] = {"verification_sent": True}
+        not_changed = _("Your email address was not changed.")
+        unconfirmed = _("We could not confirm whether your email address was changed: reload the General tab to see it.")
         try:
             updated = self.gateway.change_email(self.auth0_user_id, new, client_id)
         except NotFound:
@@ -119,14 +123,19 @@ class ChangeEmailView(GeneralStepView):
             form.add_error("email", _("This email address is already used by another account.") if in_use
                            else _("The sign-in service refused this address: %(reason)s") % {"reason": error.message})
             return self.email_page(profile, form, status=422)
+        except UpstreamUncertain as error:
+            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="email.change")
+            if truth.value is None or (truth.value.email or "").casefold() != new.casefold():
+                # Unknown (the read failed too), or known not to have happened (safe to retry).
+                return self.failed(
+                    error if truth.value is None else UpstreamUnavailable("The address is unchanged after all."),
+                    not_changed, unconfirmed, form=form, profile=truth.value or profile, changeable=True,
+                )
+            updated, details["confirmed_by"] = truth.value, "read_back"
         except GatewayError as error:
-            return self.failed(
-                error, _("Your email address was not changed."),
-                _("We could not confirm whether your email address was changed: reload the General tab to see it."),
-                form=form, profile=profile, changeable=True,
-            )
+            return self.failed(error, not_changed, unconfirmed, form=form, profile=profile, changeable=True)
         self.follow_locally(new)
-        audit.record(request, action="email.change", target=self.auth0_user_id, details={"verification_sent": True},
+        audit.record(request, action="email.change", target=self.auth0_user_id, details=details,
                      auth0_user_id=self.auth0_user_id)
         signals.profile_updated.send(sender=type(self), request=request, user=request.user,
                                      auth0_user_id=self.auth0_user_id, changed_fields=["email"])

@@ -253,3 +253,33 @@ def test_a_preferences_save_auth0_did_not_make_keeps_the_typed_values(
     assert "Your preferences were not saved." in page and 'value="readback"' in page
     assert handle(tenant) == "dana"
     assert not AuditEvent.objects.filter(action="preferences.update").exists()
+
+
+# -- changing the email address --------------------------------------------------------------------
+
+EMAIL = reverse("selfservice:change-email")
+NEW = {"email": "alice@read-back.example", "email_again": "alice@read-back.example"}
+
+
+def test_an_email_change_whose_answer_was_lost_is_confirmed_by_reading_back(
+    alice: Client, tenant: Emulator, settings: Any
+) -> None:
+    lose_answers(settings, "PATCH")
+
+    response = alice.post(EMAIL, NEW)
+
+    assert response.status_code == 302
+    assert "Your email address is now alice@read-back.example." in shown(alice, response)
+    assert AuditEvent.objects.get(action="email.change").details["confirmed_by"] == "read_back"
+
+
+def test_an_email_change_auth0_did_not_make_says_not_changed_and_keeps_the_address(alice: Client, tenant: Emulator) -> None:
+    tenant.add_fault(r"^/api/v2/users/auth0\|alice$", method="PATCH", status=200, body=GARBAGE, times=1)
+
+    response = alice.post(EMAIL, NEW)
+
+    page = text(response)
+    assert response.status_code == 503
+    assert "Your email address was not changed." in page and 'value="alice@read-back.example"' in page
+    assert (tenant.user(ALICE) or {})["email"] == "alice@example.com"
+    assert not AuditEvent.objects.filter(action="email.change").exists()

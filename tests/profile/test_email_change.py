@@ -148,6 +148,7 @@ def test_auth0_failing_keeps_what_was_typed_and_says_nothing_changed(logged_in_c
 def test_a_lost_answer_says_the_change_may_have_been_made(logged_in_client: Client, tenant: Emulator) -> None:
     logged_in_client.get(URL)
     tenant.add_fault(path="/api/v2/users/auth0|alice", method="PATCH", status=200, body="not json", times=1)
+    tenant.add_fault(path="/api/v2/users/auth0|alice", method="GET", status=503, times=1)  # no read-back either
 
     response = change(logged_in_client)
 
