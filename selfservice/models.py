@@ -9,14 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import BaseCache, caches
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from selfservice.conf import get_settings
 from selfservice.preferences.schemas import apply_order, fingerprint, property_order, schema_problems
 
-__all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema"]
+__all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema", "SCHEMA_CACHE_TTL"]
+
+#: Seconds the active preference schema is kept in the cache (``CACHE_ALIAS``). Saving or deleting
+#: a schema drops the copy at once (on commit); with a cache shared by every process (Redis)
+#: that is exact, with per-process caches (LocMem) another process may show the old schema this
+#: long -- its forms then meet the "the form changed" step, never a wrong save.
+SCHEMA_CACHE_TTL = 60
 
 
 # -- PreferenceSchema ---------------------------------------------------------------------------
@@ -63,6 +71,13 @@ class PreferenceSchema(models.Model):
                 # Deactivate the others first, or the one-active constraint refuses this row.
                 PreferenceSchema.objects.filter(is_active=True).exclude(pk=self.pk).update(is_active=False)
             super().save(*args, **kwargs)
+            _forget_active()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            _forget_active()
+        return deleted
 
     def clean(self) -> None:
         problems = schema_problems(self.schema)
@@ -79,8 +94,18 @@ class PreferenceSchema(models.Model):
 
     @classmethod
     def active(cls) -> PreferenceSchema | None:
-        """The schema the tab uses now (one query), or None."""
-        return cls.objects.filter(is_active=True).first()
+        """The schema the tab uses now, or None: from the cache, else one query (then cached).
+
+        Every Preferences view asks; the schema changes when staff load a new one.
+        """
+        cache, key = _active_cache()
+        kept = cache.get(key)
+        if isinstance(kept, tuple) and len(kept) == 1 and (kept[0] is None or isinstance(kept[0], cls)):
+            found: PreferenceSchema | None = kept[0]
+            return found
+        found = cls.objects.filter(is_active=True).first()
+        cache.set(key, (found,), timeout=SCHEMA_CACHE_TTL)
+        return found
 
     @property
     def fingerprint(self) -> str:
@@ -97,6 +122,22 @@ class PreferenceSchema(models.Model):
         """Make this schema the one the tab uses (and no other)."""
         self.is_active = True
         self.save()
+
+
+def _active_cache() -> tuple[BaseCache, str]:
+    conf = get_settings()
+    return caches[conf.cache_alias], f"{conf.cache_key_prefix}:preference-schema:active"
+
+
+def _forget_active() -> None:
+    """Drop the cached active schema now and again once the transaction commits.
+
+    Now: this process's next read sees the change. On commit: a read by another request
+    between the two (which still saw the old row) cannot leave the old copy behind.
+    """
+    cache, key = _active_cache()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 class AuditEvent(models.Model):
