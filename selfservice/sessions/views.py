@@ -132,7 +132,7 @@ class SessionsView(AccountTabView):
     def failure(self, error: GatewayError) -> TemplateResponse:
         """The plan explanation (200: nothing to retry) or the retry/wait state."""
         if is_plan_restriction(error):
-            # Users are told the tab is unavailable; staff learn why here .
+            # Users are told the tab is unavailable; staff learn why from this line.
             logger.info("Auth0 refused the session endpoints for the tenant's plan (Enterprise only): %s", error.message)
             return self.render_tab(plan_unavailable=True)
         return self.render_tab(problem=self.upstream_problem(error))

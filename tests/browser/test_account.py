@@ -29,7 +29,7 @@ def test_sign_in_edit_the_profile_with_htmx_and_sign_out(
 
     page.get_by_label("Nickname").fill("ally")
     page.get_by_role("button", name="Save changes").click()
-    page.get_by_text("Your profile has been saved.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Your profile has been saved.").wait_for()
     assert page.url == live_server.url + "/account/general/"
     assert demo_site.user("auth0|alice")["nickname"] == "ally"
     patches = [r for r in demo_site.requests() if r["method"] == "PATCH"]
@@ -69,7 +69,7 @@ def test_works_with_javascript_disabled(
     page = signed_in_page("alice@example.com", java_script_enabled=False)
     page.get_by_label("Given name").fill("Alicia")
     page.get_by_role("button", name="Save changes").click()
-    page.get_by_text("Your profile has been saved.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Your profile has been saved.").wait_for()
     assert demo_site.user("auth0|alice")["given_name"] == "Alicia"
     page.get_by_role("link", name="Security").click()
     assert page.url == live_server.url + "/account/security/"

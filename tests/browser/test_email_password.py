@@ -48,12 +48,12 @@ def test_change_the_email_then_the_password(
     page.get_by_role("link", name="Change email address").click()
     page.get_by_role("heading", name="Change your email address").wait_for()
     change_email(page, "alice@new.example", "alice@other.example")
-    page.get_by_text("The two addresses are not the same.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("The two addresses are not the same.").wait_for()
     assert page.get_by_label("New email address").input_value() == "alice@new.example"
     fits(page, width, "email form")
     page.screenshot(path=str(screenshot_dir / f"general-email-{look}.png"), full_page=True)
     change_email(page, "alice@new.example", "alice@new.example")
-    page.get_by_text("Your email address is now alice@new.example.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Your email address is now alice@new.example.").wait_for()
     page.get_by_text("Not verified").wait_for()
     assert page.url == base + "/account/general/"
     assert demo_site.user(ALICE)["email"] == "alice@new.example"
@@ -77,10 +77,10 @@ def test_change_the_email_and_the_password_with_javascript_off(
     page.get_by_role("link", name="Change email address").click()
     page.wait_for_url(base + "/account/general/email/")
     change_email(page, "carol@example.com", "carol@example.com")
-    page.get_by_text("This email address is already used by another account.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("This email address is already used by another account.").wait_for()
     change_email(page, "alice@new.example", "alice@new.example")
     page.wait_for_url(base + "/account/general/")
-    page.get_by_text("Your email address is now alice@new.example.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Your email address is now alice@new.example.").wait_for()
 
     page.get_by_role("link", name="Change password").click()
     page.wait_for_url(base + "/account/general/password/")

@@ -63,10 +63,10 @@ def test_link_github_with_another_email_then_unlink_it(
     fits(page, width, "link confirm")
     page.screenshot(path=str(screenshot_dir / f"general-identity-link-confirm-{look}.png"), full_page=True)
     page.get_by_role("button", name="Link account").click()
-    page.get_by_text("Confirm that this address is yours").wait_for()  # 422: not confirmed yet
+    page.locator("#selfservice-panel").get_by_text("Confirm that this address is yours").wait_for()  # 422: not confirmed yet
     page.get_by_label("alice.l@example.org is my email address").check()
     page.get_by_role("button", name="Link account").click()
-    page.get_by_text("GitHub is linked: you can sign in with it too.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("GitHub is linked: you can sign in with it too.").wait_for()
     assert [i["provider"] for i in linkable.user(ALICE)["identities"]] == ["auth0", "github"]
     assert linkable.user("github|alice") is None
     fits(page, width, "general, linked")
@@ -77,7 +77,7 @@ def test_link_github_with_another_email_then_unlink_it(
     fits(page, width, "unlink confirm")
     page.screenshot(path=str(screenshot_dir / f"general-identity-unlink-{look}.png"), full_page=True)
     page.get_by_role("button", name="Unlink", exact=True).click()
-    page.get_by_text("GitHub is unlinked: it is an account of its own again.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("GitHub is unlinked: it is an account of its own again.").wait_for()
     assert [i["provider"] for i in linkable.user(ALICE)["identities"]] == ["auth0"]
     assert page.url == base + "/account/general/"
 
@@ -94,14 +94,14 @@ def test_link_google_and_unlink_it_with_javascript_off(
     assert page.get_by_label("alice@example.com is my email address").count() == 0  # her own verified address
     page.get_by_role("button", name="Link account").click()
     page.wait_for_url(base + "/account/general/")
-    page.get_by_text("Google is linked: you can sign in with it too.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Google is linked: you can sign in with it too.").wait_for()
     assert linkable.user("google-oauth2|alice") is None
 
     page.get_by_role("link", name="Unlink Google").click()
     page.wait_for_url(base + "/account/general/identities/google-oauth2/alice/unlink/")
     page.get_by_role("button", name="Unlink", exact=True).click()
     page.wait_for_url(base + "/account/general/")
-    page.get_by_text("Google is unlinked").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Google is unlinked").wait_for()
     assert linkable.user("google-oauth2|alice") is not None
     assert [i["provider"] for i in linkable.user(ALICE)["identities"]] == ["auth0"]
 
@@ -111,5 +111,5 @@ def test_cancelling_the_link_confirm_step_links_nothing(linkable: Emulator, live
     page.get_by_role("button", name="Link Google").click()
     sign_in_at_tenant(page, "alice@example.com", "google-oauth2")
     page.get_by_role("button", name="Cancel").click()
-    page.get_by_text("Nothing was linked.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Nothing was linked.").wait_for()
     assert len(linkable.user(ALICE)["identities"]) == 1 and linkable.user("google-oauth2|alice") is not None

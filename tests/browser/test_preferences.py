@@ -38,12 +38,12 @@ def test_edit_preferences_with_inline_validation_and_save(
     items = page.get_by_label("Items per page")
     items.fill("7")
     items.press("Tab")  # "change": htmx asks the server about this field only
-    page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Ensure this value is greater than or equal to 10.").wait_for()
     assert demo_site.count(method="PATCH") == 0
     page.locator('#id_items_per_page[aria-invalid="true"]').wait_for()  # the field says so too
     items.fill("50")
     items.press("Tab")
-    page.get_by_text("Ensure this value is greater than or equal to 10.").wait_for(state="detached")
+    page.locator("#selfservice-panel").get_by_text("Ensure this value is greater than or equal to 10.").wait_for(state="detached")
     page.locator("#id_items_per_page:not([aria-invalid])").wait_for()
     assert "selfservice-field--invalid" not in (items.locator("xpath=..").get_attribute("class") or "")
 
@@ -109,5 +109,5 @@ def test_a_theme_preference_overrides_the_device_and_a_language_one_the_browser(
     page.get_by_role("link", name="Preferencias").click()
     page.get_by_label("Claro").check()
     page.get_by_role("button", name="Guardar preferencias").click()
-    page.get_by_text("Se han guardado tus preferencias.").wait_for()  # the whole page reloaded
+    page.locator("#selfservice-panel").get_by_text("Se han guardado tus preferencias.").wait_for()  # the whole page reloaded
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(247, 247, 248)"

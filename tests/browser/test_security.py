@@ -47,7 +47,7 @@ def test_enroll_a_security_key_in_a_popup_then_remove_it_and_get_a_recovery_code
     page.get_by_role("link", name="Remove Desk key").click()
     page.get_by_role("heading", name="Remove Desk key?").wait_for()
     page.get_by_role("button", name="Remove").click()
-    page.get_by_text("Desk key was removed.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Desk key was removed.").wait_for()
     assert not any(m.get("name") == "Desk key" for m in demo_site.tenant.methods["auth0|alice"])
     assert demo_site.count("DELETE") == 1
 
@@ -87,7 +87,7 @@ def test_keyboard_focus_follows_each_step(demo_site: Emulator, live_server: Any,
     page.keyboard.press("Tab")
     assert focused() == "Remove"
     page.keyboard.press("Enter")
-    page.get_by_text("YubiKey 5C was removed.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("YubiKey 5C was removed.").wait_for()
     expect(page.locator("#selfservice-security-heading")).to_be_focused()
     assert not any(m.get("name") == "YubiKey 5C" for m in demo_site.tenant.methods["auth0|carol"])
 
@@ -109,14 +109,14 @@ def test_enroll_and_remove_work_with_javascript_disabled(
     page.get_by_role("link", name="Remove Authenticator app").click()
     page.get_by_role("heading", name="Remove Authenticator app?").wait_for()
     page.get_by_role("button", name="Remove").click()
-    page.get_by_text("Authenticator app was removed.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Authenticator app was removed.").wait_for()
     assert page.url == live_server.url + "/account/security/"
     assert [m["type"] for m in demo_site.tenant.methods["auth0|alice"]] == ["recovery-code"]
 
     page.get_by_role("link", name="Generate a new recovery code").click()
     page.get_by_role("button", name="Generate a new recovery code").click()
     page.get_by_role("heading", name="Your new recovery code").wait_for()
-    assert page.get_by_text("Your previous recovery code no longer works.").is_visible()
+    assert page.locator("#selfservice-panel").get_by_text("Your previous recovery code no longer works.").is_visible()
     assert not page.get_by_role("button", name="Copy").is_visible()  # the Copy button needs JavaScript
 
 
@@ -130,7 +130,7 @@ def test_a_failed_setup_closes_the_empty_popup_and_shows_the_error(
     key = page.locator("li.selfservice-factor").filter(has=page.get_by_role("heading", name="Security key"))
     with page.expect_popup() as opened:
         key.get_by_role("button", name="Add another").click()
-    page.get_by_text("The sign-in service cannot be reached right now.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("The sign-in service cannot be reached right now.").wait_for()
     popup = opened.value
     for _ in range(50):  # the blank popup does not stay behind (it may have closed already)
         if popup.is_closed():
@@ -184,9 +184,9 @@ def test_removing_a_method_after_an_old_sign_in_asks_to_sign_in_again_first(
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_role("heading", name="Remove Authenticator app?").wait_for()  # back on the confirm step
-    assert page.get_by_text("You signed in again. Now confirm to continue.").is_visible()
+    assert page.locator("#selfservice-panel").get_by_text("You signed in again. Now confirm to continue.").is_visible()
     assert demo_site.count("DELETE") == 0
     page.get_by_role("button", name="Remove").click()
-    page.get_by_text("Authenticator app was removed.").wait_for()
+    page.locator("#selfservice-panel").get_by_text("Authenticator app was removed.").wait_for()
     assert demo_site.count("DELETE") == 1
     assert [m["type"] for m in demo_site.tenant.methods["auth0|alice"]] == ["recovery-code"]

@@ -104,7 +104,7 @@ def test_without_javascript_sign_out_everywhere_else_asks_on_a_page_then_keeps_t
     assert len(demo_site.tenant.user_sessions("auth0|alice")) == before  # asking changed nothing
     page.get_by_role("button", name="Sign out everywhere else").click()
 
-    page.get_by_text("other sessions.").first.wait_for()
+    page.locator("#selfservice-panel").get_by_text("other sessions.").first.wait_for()
     assert page.url.endswith("/account/sessions/")
     assert len(demo_site.tenant.user_sessions("auth0|alice")) == 1
 
@@ -127,5 +127,5 @@ def test_with_javascript_the_confirm_is_the_pages_own_dialog_with_cancel(
 
     page.get_by_role("button", name="Sign out everywhere else").click()
     dialog.get_by_role("button", name="Sign out everywhere else").click()
-    page.get_by_text("other sessions.").first.wait_for()
+    page.locator("#selfservice-panel").get_by_text("other sessions.").first.wait_for()
     assert len(demo_site.tenant.user_sessions("auth0|alice")) == 1
