@@ -100,11 +100,17 @@ class PreferenceSchema(models.Model):
         """
         cache, key = _active_cache()
         kept = cache.get(key)
-        if isinstance(kept, tuple) and len(kept) == 1 and (kept[0] is None or isinstance(kept[0], cls)):
-            found: PreferenceSchema | None = kept[0]
-            return found
+        if isinstance(kept, dict) and "row" in kept:
+            # Plain values, not a pickled instance: a copy left by another release still loads.
+            row = kept["row"]
+            if row is None:
+                return None
+            names = [field.attname for field in cls._meta.concrete_fields]
+            if isinstance(row, dict) and list(row) == names:  # else the fields changed since: read again
+                return cls.from_db(cls.objects.db, names, list(row.values()))
         found = cls.objects.filter(is_active=True).first()
-        cache.set(key, (found,), timeout=SCHEMA_CACHE_TTL)
+        row = None if found is None else {f.attname: getattr(found, f.attname) for f in cls._meta.concrete_fields}
+        cache.set(key, {"row": row}, timeout=SCHEMA_CACHE_TTL)
         return found
 
     @property
