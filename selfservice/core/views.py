@@ -29,6 +29,7 @@ from django.views.generic import TemplateView
 from selfservice.core import ratelimits
 from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
 from selfservice.core.http import client_aware_login_redirect, wants_partial
+from selfservice.core.read_back import Truth, read_back
 from selfservice.core.read_cache import ReadCache
 from selfservice.gateway import (
     GatewayError,
@@ -236,7 +237,18 @@ class AccountMixin(LoginRequiredMixin):
         if isinstance(error, UpstreamUncertain):
             # The change was sent; only reloading the tab (which reads the truth) is safe.
             return UpstreamProblem("uncertain", 503, self.tab_url(), None, False)
-        return UpstreamProblem("unavailable", 503, retry_url, None, resubmit)
+        return self.unchanged_problem(resubmit=resubmit)
+
+    def unchanged_problem(self, *, resubmit: bool = False) -> UpstreamProblem:
+        """Auth0 did not make the change (its answer failed, or a read-back showed it missing): 503.
+
+        ``resubmit`` retries this request's URL with the typed values; otherwise Retry reloads the tab.
+        """
+        return UpstreamProblem("unavailable", 503, self.request.path if resubmit else self.tab_url(), None, resubmit)
+
+    def read_user_back(self, change: str) -> Truth[UserProfile]:
+        """After an unconfirmed change of the user (``change``: its audit action): the user as Auth0 has it now."""
+        return read_back(lambda: self.gateway.get_user(self.auth0_user_id), change=change)
 
 
 @method_decorator(never_cache, name="dispatch")

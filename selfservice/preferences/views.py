@@ -32,7 +32,6 @@ from selfservice import signals
 from selfservice.conf import get_settings
 from selfservice.core import audit, ratelimits
 from selfservice.core.http import wants_partial
-from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountMixin, AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
 from selfservice.models import PreferenceSchema
@@ -134,13 +133,13 @@ class PreferencesView(AccountTabView):
             form.add_error(None, gettext("The sign-in service refused these preferences: %(reason)s") % {"reason": error.message})
             return self.render_tab(form=form, status=422)
         except UpstreamUncertain as error:
-            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="preferences.update")
+            truth = self.read_user_back("preferences.update")
             if truth.value is None:
                 return self.render_tab(form=form, problem=self.upstream_problem(error))
             if form.changes(truth.value.user_metadata):
                 # Auth0 does not have the typed values: not saved, so saving again is safe.
                 messages.error(request, _("Your preferences were not saved."))
-                return self.render_tab(form=form, problem=UpstreamProblem("unavailable", 503, request.path, None, True))
+                return self.render_tab(form=form, problem=self.unchanged_problem(resubmit=True))
             updated, details["confirmed_by"] = truth.value, "read_back"
         except GatewayError as error:
             return self.render_tab(form=form, problem=self.upstream_problem(error, resubmit=True))

@@ -30,7 +30,6 @@ from selfservice import signals
 from selfservice.core import audit, ratelimits
 from selfservice.core.form_rendering import stock_markup_renderer
 from selfservice.core.http import client_redirect
-from selfservice.core.read_back import read_back
 from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUnavailable, UpstreamUncertain, UserProfile
 from selfservice.profile.steps import GeneralStepView
 
@@ -124,7 +123,7 @@ class ChangeEmailView(GeneralStepView):
                            else _("The sign-in service refused this address: %(reason)s") % {"reason": error.message})
             return self.email_page(profile, form, status=422)
         except UpstreamUncertain as error:
-            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="email.change")
+            truth = self.read_user_back("email.change")
             if truth.value is None or (truth.value.email or "").casefold() != new.casefold():
                 # Unknown (the read failed too), or known not to have happened (safe to retry).
                 return self.failed(

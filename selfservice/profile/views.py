@@ -21,7 +21,6 @@ from selfservice import signals
 from selfservice.core import audit, ratelimits
 from selfservice.core.adapter import DATABASE_PROVIDERS, PROFILE_FIELDS
 from selfservice.core.http import wants_partial
-from selfservice.core.read_back import read_back
 from selfservice.core.views import AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
 from selfservice.profile.email import email_changeable
@@ -72,14 +71,13 @@ class GeneralView(AccountTabView):
             form.add_error(None, error.message)
             return self.render_profile(profile, form=form, status=422)
         except UpstreamUncertain as error:
-            truth = read_back(lambda: self.gateway.get_user(self.auth0_user_id), change="profile.update")
+            truth = self.read_user_back("profile.update")
             if truth.value is None:
                 return self.render_profile(profile, form=form, problem=self.upstream_problem(error))
             if form.changes(truth.value):
                 # Auth0 does not have the typed values: not saved, so saving again is safe.
                 messages.error(request, _("Your profile was not saved."))
-                return self.render_profile(truth.value, form=form, problem=UpstreamProblem(
-                    "unavailable", 503, request.path, None, True))
+                return self.render_profile(truth.value, form=form, problem=self.unchanged_problem(resubmit=True))
             updated, details["confirmed_by"] = truth.value, "read_back"
         except GatewayError as error:
             return self.render_profile(profile, form=form, problem=self.upstream_problem(error, resubmit=True))

@@ -270,7 +270,7 @@ class RemoveMethodView(SecurityTabView):
             if after.find(method.id) is not None:
                 # Auth0's own listing still has it: the removal did not happen.
                 messages.error(request, str(self.not_done))
-                return self.render_overview(after, problem=UpstreamProblem("unavailable", 503, self.tab_url()))
+                return self.render_overview(after, problem=self.unchanged_problem())
             details["confirmed_by"] = "read_back"
         except GatewayError as error:
             return self.problem_response(self.upstream_problem(error))
