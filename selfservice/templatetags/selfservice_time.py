@@ -15,8 +15,11 @@ every tab:
 (no ``title``); ``{{ day|absolute_date }}`` the same with the date only. Both use the active
 locale's ``DATETIME_FORMAT`` / ``DATE_FORMAT`` with full month names: English's
 Associated Press abbreviations ("Nov.", but "March") read as two different formats side by
-side, so ``N`` is shown as ``F`` ("November 30, 2026"); every other part is the locale's. Both are what a Sessions page of 20 rows calls 60 times, so the exact text (one
-``date_format``, the slowest part) is kept per moment, zone and language in a bounded cache:
+side, so ``N`` is shown as ``F`` ("November 30, 2026"); every other part is the locale's.
+
+``relative_time`` and ``absolute_time`` are what a Sessions page of 20 rows calls 60 times,
+so the exact text (one ``date_format``, the slowest part) is kept per moment, zone and
+language in a bounded cache:
 the same sessions are shown again and again, and the key holds everything the text depends on
 (cleared when a format setting changes).
 
@@ -72,9 +75,14 @@ def _exact(moment: datetime, iso: str, zone: str | None, language: str | None) -
     return str(escape(formats.date_format(moment, locale_format("DATETIME_FORMAT"))))
 
 
-def _parts(value: datetime) -> tuple[str, str]:
+def _local(value: datetime) -> tuple[datetime, str]:
+    """``value`` in the active time zone, and its ``datetime=`` attribute (with the offset)."""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    iso = local.isoformat(timespec="seconds")
+    return local, local.isoformat(timespec="seconds")
+
+
+def _parts(value: datetime) -> tuple[str, str]:
+    local, iso = _local(value)
     return iso, _exact(local, iso, local.tzname(), get_language())
 
 
@@ -101,8 +109,7 @@ def absolute_date(value: object) -> SafeString | str:
     """A ``<time datetime=…>`` element with the date (``DATE_FORMAT``); "" for anything but a date or datetime."""
     local: date
     if isinstance(value, datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        iso = local.isoformat(timespec="seconds")
+        local, iso = _local(value)
     elif isinstance(value, date):
         local, iso = value, value.isoformat()
     else:
