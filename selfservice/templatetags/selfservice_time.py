@@ -37,7 +37,7 @@ from django.core.signals import setting_changed
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince, timeuntil
+from django.utils.timesince import TIME_STRINGS, timesince, timeuntil
 from django.utils.translation import get_language, gettext
 
 __all__ = ["absolute_date", "absolute_time", "locale_format", "relative_text", "relative_time"]
@@ -48,6 +48,35 @@ register = template.Library()
 JUST_NOW = timedelta(minutes=1)
 
 
+class _Unit:
+    """One of ``timesince``'s unit strings ("%(num)d hours"), translated once per number and language.
+
+    ``timesince`` formats a lazy ``ngettext`` for every call, most of its time; handing it these
+    instead (its ``time_strings`` parameter) keeps Django's own arithmetic and wording.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __mod__(self, params: dict[str, int]) -> str:
+        return _unit_text(self.name, params["num"], get_language())
+
+
+@lru_cache(maxsize=1024)
+def _unit_text(name: str, number: int, language: str | None) -> str:
+    return str(TIME_STRINGS[name] % {"num": number})
+
+
+_UNITS: dict[str, Any] = {name: _Unit(name) for name in TIME_STRINGS}
+
+
+@lru_cache(maxsize=1024)
+def _phrase(past: bool, amount: str, language: str | None) -> str:
+    return gettext("%(since)s ago") % {"since": amount} if past else gettext("in %(until)s") % {"until": amount}
+
+
 def relative_text(moment: datetime, now: datetime | None = None) -> str:
     """The words for ``moment`` seen from ``now`` (default: the current time), translated."""
     if now is None:
@@ -55,9 +84,10 @@ def relative_text(moment: datetime, now: datetime | None = None) -> str:
     delta = now - moment
     if abs(delta) < JUST_NOW:
         return gettext("just now") if delta >= timedelta(0) else gettext("in less than a minute")
-    if delta > timedelta(0):
-        return gettext("%(since)s ago") % {"since": timesince(moment, now, depth=1)}
-    return gettext("in %(until)s") % {"until": timeuntil(moment, now, depth=1)}
+    past = delta > timedelta(0)
+    amount = (timesince(moment, now, time_strings=_UNITS, depth=1) if past
+              else timeuntil(moment, now, time_strings=_UNITS, depth=1))
+    return _phrase(past, amount, get_language())
 
 
 def locale_format(name: str) -> str:
@@ -120,6 +150,9 @@ def absolute_date(value: object) -> SafeString | str:
 def _forget_formats(*, setting: str, **kwargs: Any) -> None:
     if setting in {"DATETIME_FORMAT", "DATE_FORMAT", "FORMAT_MODULE_PATH", "USE_L10N", "LANGUAGES", "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ"}:
         _exact.cache_clear()
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _unit_text.cache_clear()
+        _phrase.cache_clear()
 
 
 setting_changed.connect(_forget_formats)

@@ -15,6 +15,8 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, translation
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext
 
 from selfservice.emulator import Emulator
 from tests.conftest import ALICE
@@ -126,3 +128,22 @@ def test_dates_and_moments_share_one_format_with_full_month_names(
         f'<time datetime="2024-03-02">{says}</time>|'
     )
 
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("amount", [timedelta(minutes=1, seconds=5), timedelta(minutes=59), timedelta(hours=1),
+                                    timedelta(hours=23), timedelta(days=1), timedelta(days=6), timedelta(days=8),
+                                    timedelta(days=45), timedelta(days=400), timedelta(days=800)])
+def test_the_words_are_djangos_own_for_every_unit_in_both_directions(language: str, amount: timedelta) -> None:
+    now = datetime.now(UTC)
+    template = Template("{% load selfservice_time %}{{ past|relative_time }}|{{ future|relative_time }}")
+    with translation.override(language):
+        # Rendered twice: the second time comes from the translated-words cache.
+        first, again = (template.render(Context({"past": now - amount, "future": now + amount + timedelta(seconds=30)}))
+                        for _ in range(2))
+        since = timesince(now - amount, datetime.now(UTC), depth=1)
+        until = timeuntil(now + amount + timedelta(seconds=30), datetime.now(UTC), depth=1)
+        expected = [gettext("%(since)s ago") % {"since": since}, gettext("in %(until)s") % {"until": until}]
+
+    assert [text for _stamp, _title, text in TIME.findall(first)] == expected
+    assert again == first

@@ -1,0 +1,43 @@
+"""Whether a template name resolves to the file this package ships, or to a site's own copy.
+
+Why: a few templates that repeat per row (a Sessions page has 20) are also written in Python,
+byte for byte, because the template engine spends most of a tab's render time on them. That
+shortcut is only right while the engine would have rendered *our* file: a site that puts its
+own ``selfservice/includes/session_row.html`` earlier in its template path must get its markup.
+The engine's loaders record where each template came from (``Template.origin.name``, kept by
+the cached loader), so the test is one lookup and a path comparison, with nothing to keep in
+step when the shipped file changes (tests render both ways and compare the bytes).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.template import Engine, TemplateDoesNotExist
+from django.template.base import Template
+
+__all__ = ["TEMPLATE_ROOT", "shipped"]
+
+#: Where this package's templates live (``selfservice/templates``).
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
+
+
+def shipped(engine: Engine, name: str) -> Template | None:
+    """The template ``engine`` finds for ``name`` if it is this package's file, else None.
+
+    None also when the name is not found: the caller then renders through the engine and gets
+    the engine's own error.
+    """
+    try:
+        template = engine.get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    origin = getattr(template.origin, "name", None)
+    return template if isinstance(origin, str) and _ours(origin, name) else None
+
+
+@lru_cache(maxsize=64)
+def _ours(origin: str, name: str) -> bool:
+    # resolve() is a few system calls: once per (file found, name), not once per render.
+    return Path(origin).resolve() == TEMPLATE_ROOT / name
