@@ -24,8 +24,8 @@ from tests.sessions.test_sessions import iso, set_current
 URL = reverse("selfservice:sessions")
 ROW = "selfservice/includes/session_row.html"
 ICON = "selfservice/includes/device_icon.html"
-# What differs between two requests: CSRF tokens, and "now"-stamped moments' seconds.
-PER_REQUEST = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": ?|datetime=)"[^"]*"')
+# What differs between two requests: CSRF tokens, signed (time-stamped) form state, "now"-stamped moments.
+PER_REQUEST = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": ?|name="_state" value=|datetime=)"[^"]*"')
 
 
 def override(settings: Any, folder: Path, files: dict[str, str | None]) -> None:
@@ -45,6 +45,11 @@ def page(client: Client, url: str = URL, **headers: str) -> str:
     response = client.get(url, headers=headers)
     assert response.status_code == 200
     return PER_REQUEST.sub("", response.content.decode())
+
+
+def templates_used(client: Client, url: str = URL, **headers: str) -> set[str]:
+    """The templates the engine rendered for ``url`` (Django's test instrumentation records each)."""
+    return {template.name for template in client.get(url, headers=headers).templates}
 
 
 @pytest.fixture
@@ -78,6 +83,13 @@ def test_the_rows_are_the_bytes_the_shipped_template_renders(
 
     assert written.count('class="selfservice-session') >= 2
     assert written == rendered
+    assert ROW in templates_used(logged_in_client, url, **headers)  # the override's copy: as a template
+
+
+def test_the_shipped_row_template_is_not_rendered_per_row(logged_in_client: Client, varied: None) -> None:
+    used = templates_used(logged_in_client)
+
+    assert ROW not in used and ICON in used  # rows written in Python; the icon through its template
 
 
 def test_shared_applications_and_methods_drop_the_same_facts_both_ways(

@@ -1,0 +1,81 @@
+"""The Preferences form's fields written in Python: the bytes ``includes/preference_field.html`` renders.
+
+Why: the Preferences tab rendered that include once per field (twelve in the example schema),
+and with ``preference_errors.html`` inside it, about 40 % of the tab's render time went to
+template bookkeeping around markup that is fixed (benchmarks/RESULTS.md, "Server time per
+tab"). While the engine would render the shipped file, this module writes the same bytes; the
+widgets, labels and errors are the form's own (``str(field)``, ``label_tag()``, the error list),
+under the engine's escaping (``conditional_escape``). ``preference_errors.html`` is written the
+same way while it is the shipped one, else rendered as a template for each field.
+
+A site's own ``preference_field.html`` is rendered as a template per field, with ``field`` set.
+``tests/preferences/test_field_markup.py`` renders the tab both ways and compares the bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.forms import BoundField
+from django.template import Context
+from django.utils.html import conditional_escape
+
+from selfservice.core.shipped_templates import shipped
+
+__all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
+
+FIELD_TEMPLATE = "selfservice/includes/preference_field.html"
+ERRORS_TEMPLATE = "selfservice/includes/preference_errors.html"
+
+
+def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
+    """Each field as ``preference_field.html`` renders it, one after the other."""
+    engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
+    if shipped(engine, FIELD_TEMPLATE) is None or not context.autoescape:
+        template = engine.get_template(FIELD_TEMPLATE)
+        parts = []
+        for field in fields:
+            with context.push(field=field):
+                parts.append(template.render(context))
+        return "".join(parts)
+    errors_template = None if shipped(engine, ERRORS_TEMPLATE) is not None else engine.get_template(ERRORS_TEMPLATE)
+
+    def errors(field: BoundField) -> str:
+        if errors_template is None:
+            return _errors(field)
+        with context.push(field=field):
+            return str(errors_template.render(context))
+
+    return "".join(_field(field, errors) for field in fields)
+
+
+def _errors(field: BoundField) -> str:
+    """``preference_errors.html`` as an include renders it (with its trailing newline)."""
+    if not field:
+        return "\n"
+    shown = "".join(f'<p class="selfservice-error">{conditional_escape(str(error))}</p>' for error in field.errors)
+    return f'<div class="selfservice-field-errors" id="{conditional_escape(field.auto_id)}_errors" aria-live="polite">{shown}</div>\n'
+
+
+def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
+    """``preference_field.html`` for one field (with its trailing newline); ``errors`` renders the errors include."""
+    if not field:  # a BoundField is falsy with no subwidgets (a choice field without choices)
+        return "\n"
+    checkbox = field.widget_type == "checkbox"
+    fieldset = field.use_fieldset
+    if fieldset:
+        opening = f'<fieldset class="selfservice-choices"><legend>{conditional_escape(field.label)}</legend>'
+    else:
+        opening = "" if checkbox else str(field.label_tag())
+    widget = str(field)  # a SafeString (BoundField.__str__ renders the widget), as {{ field }} outputs it
+    control = f"{widget} {field.label_tag()}" if checkbox else widget
+    help_text = (f'<p class="selfservice-help" id="{conditional_escape(field.auto_id)}_helptext">'
+                 f"{conditional_escape(field.help_text)}</p>") if field.help_text else ""
+    classes = (" selfservice-field--invalid" if field.errors else "") + (" selfservice-field--checkbox" if checkbox else "")
+    return (f'<div class="selfservice-field{classes}">\n'
+            f"  {opening}\n"
+            f"  {control}\n"
+            f"  {help_text}\n"
+            f"  {errors(field)}\n"
+            f'  {"</fieldset>" if fieldset else ""}\n'
+            "</div>\n")
