@@ -23,16 +23,17 @@ field the Preferences and General forms build, bound, unbound and invalid.
 from __future__ import annotations
 
 import hashlib
+import html
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.template import TemplateDoesNotExist
-from django.template.base import render_value_in_context
-from django.template.context import Context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
+
+from selfservice.core.shipped_templates import output
 
 __all__ = ["STOCK_TEMPLATES", "StockMarkupRenderer", "stock_markup_renderer"]
 
@@ -65,16 +66,17 @@ _INPUT_ALIASES = frozenset(name for name, digest in STOCK_TEMPLATES.items() if d
 _CHOICE_INPUTS = ("django/forms/widgets/radio.html", "django/forms/widgets/checkbox_select.html")
 _OPTION_INPUTS = ("django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html")
 _WHOLE_CONTEXT = frozenset({"django/forms/label.html", "django/forms/field.html", "django/forms/errors/list/default.html"})
-_CONTEXT = Context(autoescape=True)  # what render_value_in_context reads: autoescape, use_l10n, use_tz
 
 
 def _text(value: Any) -> str:
     """``{{ value }}``: localized and escaped exactly as the template engine does."""
-    return render_value_in_context(value, _CONTEXT)
+    return output(value)
 
 
 def _formatted(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: ``str()``; a safe value stays unescaped (the filter is is_safe)."""
+    if type(value) is str:
+        return html.escape(value)
     if isinstance(value, tuple):
         value = str(value)
     text = f"{value}"

@@ -11,13 +11,16 @@ step when the shipped file changes (tests render both ways and compare the bytes
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from pathlib import Path
 
-from django.template import Engine, TemplateDoesNotExist
-from django.template.base import Template
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.template.base import Template, render_value_in_context
 
-__all__ = ["TEMPLATE_ROOT", "shipped"]
+__all__ = ["TEMPLATE_ROOT", "output", "shipped"]
+
+_AUTOESCAPE = Context(autoescape=True)  # what render_value_in_context reads: autoescape, use_l10n, use_tz
 
 #: Where this package's templates live (``selfservice/templates``).
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
@@ -41,3 +44,16 @@ def shipped(engine: Engine, name: str) -> Template | None:
 def _ours(origin: str, name: str) -> bool:
     # resolve() is a few system calls: once per (file found, name), not once per render.
     return Path(origin).resolve() == TEMPLATE_ROOT / name
+
+
+def output(value: object) -> str:
+    """``{{ value }}`` with autoescape on: the engine's bytes for any value.
+
+    A plain ``str`` (most of what the written templates show) is escaped directly: the engine
+    would call ``localize`` and ``template_localtime``, which leave a str as it is, then
+    ``escape``, which is ``html.escape``. Anything else (safe strings, lazy strings, numbers,
+    dates) goes through the engine's own ``render_value_in_context``.
+    """
+    if type(value) is str:
+        return html.escape(value)
+    return str(render_value_in_context(value, _AUTOESCAPE))

@@ -5,7 +5,7 @@ and with ``preference_errors.html`` inside it, about 40 % of the tab's render ti
 template bookkeeping around markup that is fixed (benchmarks/RESULTS.md, "Server time per
 tab"). While the engine would render the shipped file, this module writes the same bytes; the
 widgets, labels and errors are the form's own (``str(field)``, ``label_tag()``, the error list),
-under the engine's escaping (``conditional_escape``). ``preference_errors.html`` is written the
+under the engine's escaping (``shipped_templates.output``). ``preference_errors.html`` is written the
 same way while it is the shipped one, else rendered as a template for each field.
 
 A site's own ``preference_field.html`` is rendered as a template per field, with ``field`` set.
@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterable
 
 from django.forms import BoundField
 from django.template import Context
-from django.utils.html import conditional_escape
 
-from selfservice.core.shipped_templates import shipped
+from selfservice.core.shipped_templates import output, shipped
 
 __all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
 
@@ -53,8 +52,8 @@ def _errors(field: BoundField) -> str:
     """``preference_errors.html`` as an include renders it (with its trailing newline)."""
     if not field:
         return "\n"
-    shown = "".join(f'<p class="selfservice-error">{conditional_escape(str(error))}</p>' for error in field.errors)
-    return f'<div class="selfservice-field-errors" id="{conditional_escape(field.auto_id)}_errors" aria-live="polite">{shown}</div>\n'
+    shown = "".join(f'<p class="selfservice-error">{output(str(error))}</p>' for error in field.errors)
+    return f'<div class="selfservice-field-errors" id="{output(field.auto_id)}_errors" aria-live="polite">{shown}</div>\n'
 
 
 def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
@@ -64,13 +63,13 @@ def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
     checkbox = field.widget_type == "checkbox"
     fieldset = field.use_fieldset
     if fieldset:
-        opening = f'<fieldset class="selfservice-choices"><legend>{conditional_escape(field.label)}</legend>'
+        opening = f'<fieldset class="selfservice-choices"><legend>{output(field.label)}</legend>'
     else:
         opening = "" if checkbox else str(field.label_tag())
     widget = str(field)  # a SafeString (BoundField.__str__ renders the widget), as {{ field }} outputs it
     control = f"{widget} {field.label_tag()}" if checkbox else widget
-    help_text = (f'<p class="selfservice-help" id="{conditional_escape(field.auto_id)}_helptext">'
-                 f"{conditional_escape(field.help_text)}</p>") if field.help_text else ""
+    help_text = (f'<p class="selfservice-help" id="{output(field.auto_id)}_helptext">'
+                 f"{output(field.help_text)}</p>") if field.help_text else ""
     classes = (" selfservice-field--invalid" if field.errors else "") + (" selfservice-field--checkbox" if checkbox else "")
     return (f'<div class="selfservice-field{classes}">\n'
             f"  {opening}\n"

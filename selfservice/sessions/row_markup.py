@@ -4,7 +4,7 @@ Why: one row is about 40 variable lookups, filters and tags; a page of 20 was th
 the Sessions tab's render time (benchmarks/RESULTS.md, "Server time per tab"). The markup of a
 row is fixed, so while the engine would render the shipped ``session_row.html`` this module
 writes the same bytes with string building, under the engine's own escaping
-(``conditional_escape``, the same filters called as functions). The device icon is the
+(``shipped_templates.output``, the same filters called as functions). The device icon is the
 template's either way, rendered once per kind of device on the page while
 ``device_icon.html`` is the shipped one (it shows nothing else), else once per row.
 
@@ -20,9 +20,8 @@ from typing import Any
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import capfirst, join
-from django.utils.html import conditional_escape
 
-from selfservice.core.shipped_templates import shipped
+from selfservice.core.shipped_templates import output, shipped
 from selfservice.sessions.listing import SessionRow
 from selfservice.templatetags.selfservice_time import absolute_time, relative_time
 
@@ -49,7 +48,7 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
         return "    ".join(parts).rstrip("\n")
     icon_template = engine.get_template(ICON_TEMPLATE)
     icons: dict[tuple[str, str], str] | None = {} if shipped(engine, ICON_TEMPLATE) is not None else None
-    words = {name: str(conditional_escape(context.get(name) or "")) for name in WORDS}
+    words = {name: str(output(context.get(name) or "")) for name in WORDS}
     shared = (bool(context.get("shared_applications")), bool(context.get("shared_authentication")))
     csrf = render_value_in_context(context.get("csrf_token", ""), context)
 
@@ -64,7 +63,7 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
         return markup
 
     return "    ".join(
-        _row(row, str(number), icon(row), words, shared, csrf, conditional_escape(page))
+        _row(row, str(number), icon(row), words, shared, csrf, output(page))
         for number, row in enumerate(rows, 1)
     ).rstrip("\n")
 
@@ -72,13 +71,13 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
 def _row(row: SessionRow, number: str, icon: str, words: Mapping[str, str], shared: tuple[bool, bool],
          csrf: str, page: str) -> str:
     """``session_row.html`` for one row (autoescape on; ``number`` is a plain digit string)."""
-    label = conditional_escape(row.device.label)
-    ip = conditional_escape(row.ip) if row.ip else ""
-    url = conditional_escape(row.revoke_url)
+    label = output(row.device.label)
+    ip = output(row.ip) if row.ip else ""
+    url = output(row.revoke_url)
     current = row.is_current
     facts = [
         f'          <div><dt>{words["first_sign_in"]}</dt><dd>{absolute_time(row.created_at) or _NONE}</dd></div>\n',
-        f'          <div><dt>{conditional_escape(capfirst(words["ip_address"]))}</dt><dd>{ip or _NONE}</dd></div>\n',
+        f'          <div><dt>{output(capfirst(words["ip_address"]))}</dt><dd>{ip or _NONE}</dd></div>\n',
         f'          <div><dt>{words["applications"]}</dt><dd>{join(row.applications, ", ") or _NONE}</dd></div>\n'
         if not shared[0] else "          \n",
         f'          <div><dt>{words["signed_in_with"]}</dt><dd>{join(row.authentication, ", ") or _NONE}</dd></div>\n'
