@@ -8,6 +8,7 @@ validator for, so inline validation already speaks the schema's rules.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -132,7 +133,24 @@ class _Choices:
             raise ValueError(posted) from None
 
 
-class EnumField(forms.TypedChoiceField):
+class _SharedChoices:
+    """Copies a field for each form without deep-copying its choices.
+
+    Django deep-copies every field for every form instance, and a choice field deep-copies its
+    choices: for the Preferences form about half of building it per request, spent copying tuples
+    of strings (and lazy labels) nobody changes. The list is copied (so a form that assigns or
+    appends choices changes only its own), its tuples are shared: they are immutable.
+    """
+
+    _choices: list[Any]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        result: Any = forms.Field.__deepcopy__(self, memo)  # type: ignore[type-var]  # skip ChoiceField's deep copy
+        result._choices = copy.copy(self._choices)
+        return result
+
+
+class EnumField(_SharedChoices, forms.TypedChoiceField):
     """A choice whose value may be a number: the form speaks strings, the schema JSON values."""
 
     def __init__(self, *, options: list[tuple[Any, Any]], prop: Mapping[str, Any], **kwargs: Any) -> None:
@@ -150,7 +168,7 @@ class EnumField(forms.TypedChoiceField):
         return cleaned
 
 
-class EnumListField(forms.TypedMultipleChoiceField):
+class EnumListField(_SharedChoices, forms.TypedMultipleChoiceField):
     """Several choices of an enum (``array`` of ``items.enum``), in the schema's order."""
 
     def __init__(self, *, options: list[tuple[Any, Any]], prop: Mapping[str, Any], **kwargs: Any) -> None:

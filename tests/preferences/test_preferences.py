@@ -16,6 +16,7 @@ from django.utils import translation
 from selfservice.core.read_cache import forget_user
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, PreferenceSchema
+from selfservice.preferences.views import form_class_for
 from selfservice.signals import preferences_updated
 from tests.conftest import HTMX, RecordingTransport
 from tests.factories import Auth0UserFactory
@@ -655,3 +656,17 @@ def test_queries_per_request_none_beyond_login_once_the_schema_is_cached(
     assert [(r["method"], r["path"]) for r in tenant.requests() if r["path"].startswith("/api/v2/")] == [
         ("GET", "/api/v2/users/auth0|dana"), ("PATCH", "/api/v2/users/auth0|dana"),
     ]
+
+
+def test_each_form_has_its_own_choices_list(schema: PreferenceSchema) -> None:
+    # The choice tuples are shared between form instances (copying them was half of building a
+    # form); the lists are not, so one form's changes never reach another's.
+    form_class = form_class_for(schema)
+    assert form_class is not None
+    first, second = form_class(metadata={}), form_class(metadata={})
+    first.fields["theme"].choices = [*first.fields["theme"].choices, ("sepia", "Sepia")]
+    first.fields["topics"].choices.append(("extra", "Extra"))
+
+    assert [value for value, _label in second.fields["theme"].choices] == ["", "light", "dark"]  # "" = Not set
+    assert [value for value, _label in second.fields["topics"].choices] == ["news", "tips"]
+    assert "sepia" in str(first["theme"]) and "sepia" not in str(second["theme"])
