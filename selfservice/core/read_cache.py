@@ -171,6 +171,11 @@ class ReadCache:
         key = f"{self.settings.cache_key_prefix}:read:factors"
         kept = self.cache.get(key)
         kept = kept if isinstance(kept, _Entry) else None
+        if kept is not None and time.time() - kept.at < self.settings.factors_cache_ttl:
+            # As fresh as the inner gateway's copy: asking it (one more cache read) and storing
+            # the answer again (a cache write) on every Security page would change nothing.
+            fresh: tuple[Factor, ...] = kept.value
+            return fresh
         try:
             with waiting(0 if kept is not None else self.settings.budget_wait):
                 factors = self.inner.list_factors()
