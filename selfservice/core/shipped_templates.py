@@ -12,13 +12,15 @@ step when the shipped file changes (tests render both ways and compare the bytes
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.base import Template, render_value_in_context
 
-__all__ = ["TEMPLATE_ROOT", "output", "shipped"]
+__all__ = ["TEMPLATE_ROOT", "output", "render_each", "shipped"]
 
 _AUTOESCAPE = Context(autoescape=True)  # what render_value_in_context reads: autoescape, use_l10n, use_tz
 
@@ -57,3 +59,17 @@ def output(value: object) -> str:
     if type(value) is str:
         return html.escape(value)
     return str(render_value_in_context(value, _AUTOESCAPE))
+
+
+def render_each(context: Context, name: str, values: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``name`` rendered by the engine once per mapping in ``values``, pushed onto ``context``.
+
+    What ``{% for ... %}{% include name %}{% endfor %}`` does: the path for a site's own copy
+    of a template that is otherwise written in Python.
+    """
+    template = context.template.engine.get_template(name)  # type: ignore[union-attr]  # set while rendering
+    parts = []
+    for extra in values:
+        with context.push(**extra):
+            parts.append(str(template.render(context)))
+    return parts

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from django.forms import BoundField
 from django.template import Context
 
-from selfservice.core.shipped_templates import output, shipped
+from selfservice.core.shipped_templates import output, render_each, shipped
 
 __all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
 
@@ -31,19 +31,11 @@ def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
     """Each field as ``preference_field.html`` renders it, one after the other."""
     engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
     if shipped(engine, FIELD_TEMPLATE) is None or not context.autoescape:
-        template = engine.get_template(FIELD_TEMPLATE)
-        parts = []
-        for field in fields:
-            with context.push(field=field):
-                parts.append(template.render(context))
-        return "".join(parts)
-    errors_template = None if shipped(engine, ERRORS_TEMPLATE) is not None else engine.get_template(ERRORS_TEMPLATE)
+        return "".join(render_each(context, FIELD_TEMPLATE, ({"field": field} for field in fields)))
+    own_errors = shipped(engine, ERRORS_TEMPLATE) is None
 
     def errors(field: BoundField) -> str:
-        if errors_template is None:
-            return _errors(field)
-        with context.push(field=field):
-            return str(errors_template.render(context))
+        return render_each(context, ERRORS_TEMPLATE, [{"field": field}])[0] if own_errors else _errors(field)
 
     return "".join(_field(field, errors) for field in fields)
 

@@ -21,7 +21,7 @@ from django.template import Context
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import capfirst, join
 
-from selfservice.core.shipped_templates import output, shipped
+from selfservice.core.shipped_templates import output, render_each, shipped
 from selfservice.sessions.listing import SessionRow
 from selfservice.templatetags.selfservice_time import absolute_time, relative_time
 
@@ -40,13 +40,8 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
     engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
     page = f"{page_number:d}" if isinstance(page_number, int) else str(page_number or "")
     if shipped(engine, ROW_TEMPLATE) is None or not context.autoescape:
-        template = engine.get_template(ROW_TEMPLATE)
-        parts = []
-        for number, row in enumerate(rows, 1):
-            with context.push(row=row, number=str(number), page_number=page):
-                parts.append(template.render(context))
-        return "    ".join(parts).rstrip("\n")
-    icon_template = engine.get_template(ICON_TEMPLATE)
+        each = ({"row": row, "number": str(number), "page_number": page} for number, row in enumerate(rows, 1))
+        return "    ".join(render_each(context, ROW_TEMPLATE, each)).rstrip("\n")
     icons: dict[tuple[str, str], str] | None = {} if shipped(engine, ICON_TEMPLATE) is not None else None
     words = {name: str(output(context.get(name) or "")) for name in WORDS}
     shared = (bool(context.get("shared_applications")), bool(context.get("shared_authentication")))
@@ -56,8 +51,7 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
         key = (row.device.kind, row.device.kind_label)
         if icons is not None and key in icons:
             return icons[key]
-        with context.push(row=row, device=row.device):
-            markup = str(icon_template.render(context))
+        markup = render_each(context, ICON_TEMPLATE, [{"row": row, "device": row.device}])[0]
         if icons is not None:
             icons[key] = markup
         return markup
