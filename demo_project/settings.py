@@ -121,6 +121,8 @@ if DEMO_EMULATOR is None:
         "AUTH0_CLIENT_ID": env("AUTH0_CLIENT_ID"),
         "AUTH0_CLIENT_SECRET": env("AUTH0_CLIENT_SECRET"),
     }
+    if env("AUTH0_API_AUDIENCE"):  # the JSON API's bearer tokens: your API's identifier in Auth0
+        SELFSERVICE["API_AUDIENCE"] = env("AUTH0_API_AUDIENCE")
     SOCIAL_AUTH_AUTH0_DOMAIN = AUTH0_DOMAIN
     SOCIAL_AUTH_AUTH0_BASE_URL = None
     SOCIAL_AUTH_AUTH0_KEY = env("AUTH0_WEB_CLIENT_ID", "selfservice-web")

@@ -120,6 +120,7 @@ def test_demo_settings_use_a_real_tenant_from_the_environment(monkeypatch: pytes
     monkeypatch.setenv("AUTH0_DOMAIN", "example.eu.auth0.com")
     monkeypatch.setenv("AUTH0_CLIENT_ID", "m2m-id")
     monkeypatch.setenv("AUTH0_CLIENT_SECRET", "m2m-secret")
+    monkeypatch.delenv("AUTH0_API_AUDIENCE", raising=False)
 
     demo = runpy.run_module("demo_project.settings")
 
@@ -129,6 +130,15 @@ def test_demo_settings_use_a_real_tenant_from_the_environment(monkeypatch: pytes
         "AUTH0_CLIENT_ID": "m2m-id",
         "AUTH0_CLIENT_SECRET": "m2m-secret",
     }
+
+
+def test_demo_settings_take_the_apis_audience_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH0_DOMAIN", "example.eu.auth0.com")
+    monkeypatch.setenv("AUTH0_API_AUDIENCE", " https://api.example.com/account/ ")
+
+    demo = runpy.run_module("demo_project.settings")
+
+    assert demo["SELFSERVICE"]["API_AUDIENCE"] == "https://api.example.com/account/"
 
 
 def test_demo_settings_pass_the_system_checks() -> None:
