@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache.backends.locmem import LocMemCache
+from django.conf import settings
+from django.core.cache import BaseCache, caches
 from django.test import Client
 from django.urls import reverse
 
@@ -29,15 +30,17 @@ WRITES = ("set", "add", "incr", "decr", "set_many", "delete", "delete_many", "to
 def cache_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[tuple[str, str]]]:
     """(operation, "limits" for django-ratelimit's counters or "site" for the rest) -> calls."""
     counted: collections.Counter[tuple[str, str]] = collections.Counter()
-    for name in (*READS, *WRITES):
-        original = getattr(LocMemCache, name)
+    backends = {type(caches[alias]) for alias in settings.CACHES}  # LocMem here, Redis in the PostgreSQL run
+    for backend in backends:
+        for name in (*READS, *WRITES):
+            original = getattr(backend, name)
 
-        def counting(self: LocMemCache, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
-            key = str(args[0]) if args else ""
-            counted[_name, "limits" if key.startswith(RATELIMIT_PREFIX) else "site"] += 1
-            return _original(self, *args, **kwargs)
+            def counting(self: BaseCache, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+                key = str(args[0]) if args else ""
+                counted[_name, "limits" if key.startswith(RATELIMIT_PREFIX) else "site"] += 1
+                return _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(LocMemCache, name, counting)
+            monkeypatch.setattr(backend, name, counting)
     yield counted
 
 
