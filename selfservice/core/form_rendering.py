@@ -23,7 +23,6 @@ field the Preferences and General forms build, bound, unbound and invalid.
 from __future__ import annotations
 
 import hashlib
-import html
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -76,7 +75,7 @@ def _text(value: Any) -> str:
 def _formatted(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: ``str()``; a safe value stays unescaped (the filter is is_safe)."""
     if type(value) is str:
-        return html.escape(value)
+        return output(value)  # str() of a str, escaped: what {{ value }} writes
     if isinstance(value, tuple):
         value = str(value)
     text = f"{value}"

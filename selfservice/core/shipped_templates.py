@@ -20,7 +20,7 @@ from typing import Any
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.base import Template, render_value_in_context
 
-__all__ = ["TEMPLATE_ROOT", "output", "render_each", "shipped"]
+__all__ = ["TEMPLATE_ROOT", "engine_of", "output", "render_each", "shipped", "writable"]
 
 _AUTOESCAPE = Context(autoescape=True)  # what render_value_in_context reads: autoescape, use_l10n, use_tz
 
@@ -40,6 +40,18 @@ def shipped(engine: Engine, name: str) -> Template | None:
         return None
     origin = getattr(template.origin, "name", None)
     return template if isinstance(origin, str) and _ours(origin, name) else None
+
+
+def writable(context: Context, name: str) -> bool:
+    """True when Python may write ``name``'s bytes for this render: the engine rendering
+    ``context`` finds the shipped file and autoescape is on (the written markup assumes it)."""
+    return bool(context.autoescape) and shipped(engine_of(context), name) is not None
+
+
+def engine_of(context: Context) -> Engine:
+    """The engine rendering ``context`` (a template tag's context always has its template)."""
+    engine: Engine = context.template.engine  # type: ignore[union-attr]  # set while a template renders
+    return engine
 
 
 @lru_cache(maxsize=64)
@@ -67,7 +79,7 @@ def render_each(context: Context, name: str, values: Iterable[Mapping[str, Any]]
     What ``{% for ... %}{% include name %}{% endfor %}`` does: the path for a site's own copy
     of a template that is otherwise written in Python.
     """
-    template = context.template.engine.get_template(name)  # type: ignore[union-attr]  # set while rendering
+    template = engine_of(context).get_template(name)
     parts = []
     for extra in values:
         with context.push(**extra):

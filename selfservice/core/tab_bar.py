@@ -21,7 +21,7 @@ from django.template import Context
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
-from selfservice.core.shipped_templates import shipped
+from selfservice.core.shipped_templates import engine_of, render_each, writable
 
 __all__ = ["TABS_TEMPLATE", "render_tab_bar"]
 
@@ -43,19 +43,15 @@ def _current_app(context: Context) -> str | None:
 
 def render_tab_bar(context: Context, oob: bool) -> str:
     """``{% include "selfservice/includes/tabs.html" %}`` (``with oob=True`` when ``oob``)."""
-    engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
-    template = shipped(engine, TABS_TEMPLATE)
     active = context.get("active_tab")
-    if template is None or not context.autoescape or not (active is None or isinstance(active, str)):
-        with context.push(oob=oob):
-            return str(engine.get_template(TABS_TEMPLATE).render(context))
-    key = (get_language(), active, oob, get_script_prefix(), get_urlconf(), _current_app(context), id(engine))
+    if not writable(context, TABS_TEMPLATE) or not (active is None or isinstance(active, str)):
+        return render_each(context, TABS_TEMPLATE, [{"oob": oob}])[0]
+    key = (get_language(), active, oob, get_script_prefix(), get_urlconf(), _current_app(context), id(engine_of(context)))
     with _lock:
         if key in _memo:
             _memo.move_to_end(key)
             return _memo[key]
-    with context.push(oob=oob):
-        markup = str(template.render(context))
+    markup = render_each(context, TABS_TEMPLATE, [{"oob": oob}])[0]
     with _lock:
         _memo[key] = markup
         while len(_memo) > _LIMIT:

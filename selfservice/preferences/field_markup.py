@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from django.forms import BoundField
 from django.template import Context
 
-from selfservice.core.shipped_templates import output, render_each, shipped
+from selfservice.core.shipped_templates import output, render_each, writable
 
 __all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
 
@@ -29,10 +29,9 @@ ERRORS_TEMPLATE = "selfservice/includes/preference_errors.html"
 
 def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
     """Each field as ``preference_field.html`` renders it, one after the other."""
-    engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
-    if shipped(engine, FIELD_TEMPLATE) is None or not context.autoescape:
+    if not writable(context, FIELD_TEMPLATE):
         return "".join(render_each(context, FIELD_TEMPLATE, ({"field": field} for field in fields)))
-    own_errors = shipped(engine, ERRORS_TEMPLATE) is None
+    own_errors = not writable(context, ERRORS_TEMPLATE)
 
     def errors(field: BoundField) -> str:
         return render_each(context, ERRORS_TEMPLATE, [{"field": field}])[0] if own_errors else _errors(field)

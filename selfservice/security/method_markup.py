@@ -18,7 +18,7 @@ from typing import Any
 from django.template import Context
 from django.utils.translation import gettext, pgettext
 
-from selfservice.core.shipped_templates import output, render_each, shipped
+from selfservice.core.shipped_templates import output, render_each, writable
 from selfservice.templatetags.selfservice_time import absolute_date, relative_time
 
 __all__ = ["METHOD_TEMPLATE", "render_methods"]
@@ -28,8 +28,7 @@ METHOD_TEMPLATE = "selfservice/includes/security_method.html"
 
 def render_methods(context: Context, entries: Iterable[Any], factor: Any = None) -> str:
     """Each entry (a ``MethodItem``) as the include renders it, one after the other."""
-    engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
-    if shipped(engine, METHOD_TEMPLATE) is None or not context.autoescape:
+    if not writable(context, METHOD_TEMPLATE):
         return "".join(render_each(context, METHOD_TEMPLATE, ({"entry": entry} for entry in entries)))
     words = {
         "not_confirmed": output(gettext("Not confirmed")),

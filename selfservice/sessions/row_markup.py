@@ -18,10 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.template import Context
-from django.template.base import render_value_in_context
 from django.template.defaultfilters import capfirst, join
 
-from selfservice.core.shipped_templates import output, render_each, shipped
+from selfservice.core.shipped_templates import output, render_each, writable
 from selfservice.sessions.listing import SessionRow
 from selfservice.templatetags.selfservice_time import absolute_time, relative_time
 
@@ -37,24 +36,22 @@ _NONE = "—"
 
 def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) -> str:
     """Every row, in order, each followed by a newline and indented as the list is."""
-    engine = context.template.engine  # type: ignore[union-attr]  # always set while a template renders
     page = f"{page_number:d}" if isinstance(page_number, int) else str(page_number or "")
-    if shipped(engine, ROW_TEMPLATE) is None or not context.autoescape:
+    if not writable(context, ROW_TEMPLATE):
         each = ({"row": row, "number": str(number), "page_number": page} for number, row in enumerate(rows, 1))
         return "    ".join(render_each(context, ROW_TEMPLATE, each)).rstrip("\n")
-    icons: dict[tuple[str, str], str] | None = {} if shipped(engine, ICON_TEMPLATE) is not None else None
-    words = {name: str(output(context.get(name) or "")) for name in WORDS}
+    # The shipped icon shows the device's kind and nothing else: one render per kind on the page.
+    icon_per_kind = writable(context, ICON_TEMPLATE)
+    icons: dict[tuple[str, str], str] = {}
+    words = {name: output(context.get(name) or "") for name in WORDS}
     shared = (bool(context.get("shared_applications")), bool(context.get("shared_authentication")))
-    csrf = render_value_in_context(context.get("csrf_token", ""), context)
+    csrf = output(context.get("csrf_token", ""))
 
     def icon(row: SessionRow) -> str:
         key = (row.device.kind, row.device.kind_label)
-        if icons is not None and key in icons:
-            return icons[key]
-        markup = render_each(context, ICON_TEMPLATE, [{"row": row, "device": row.device}])[0]
-        if icons is not None:
-            icons[key] = markup
-        return markup
+        if key not in icons or not icon_per_kind:
+            icons[key] = render_each(context, ICON_TEMPLATE, [{"row": row, "device": row.device}])[0]
+        return icons[key]
 
     return "    ".join(
         _row(row, str(number), icon(row), words, shared, csrf, output(page))
