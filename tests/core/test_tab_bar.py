@@ -13,7 +13,7 @@ from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from tests.conftest import CAROL, HTMX
-from tests.sessions.test_row_markup import override, page, templates_used
+from tests.sessions.test_row_markup import override, page, still_clock, templates_used  # noqa: F401 - fixture
 
 TABS = "selfservice/includes/tabs.html"
 URLS = [reverse(f"selfservice:{tab}") for tab in ("general", "security", "sessions", "privacy")]
@@ -27,7 +27,7 @@ def carol(client_for: Callable[[str], Client]) -> Client:
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_the_kept_bar_is_the_bytes_the_template_renders(
-    carol: Client, settings: Any, tmp_path: Path, language: str, headers: dict[str, str]
+    carol: Client, settings: Any, tmp_path: Path, language: str, headers: dict[str, str], still_clock: Any,  # noqa: F811
 ) -> None:
     settings.LANGUAGE_CODE = language
     kept = [page(carol, url, **headers) for url in URLS]
@@ -38,7 +38,7 @@ def test_the_kept_bar_is_the_bytes_the_template_renders(
     assert TABS in templates_used(carol, URLS[0], **headers)
 
 
-def test_the_bar_follows_the_language_and_the_active_tab(carol: Client, settings: Any) -> None:
+def test_the_bar_follows_the_language_and_the_active_tab(carol: Client, settings: Any, still_clock: Any) -> None:  # noqa: F811
     settings.MIDDLEWARE = [*settings.MIDDLEWARE[:2], "django.middleware.locale.LocaleMiddleware", *settings.MIDDLEWARE[2:]]
     with translation.override("en"):  # LocaleMiddleware leaves its language active in this thread
         english = page(carol, URLS[0], **HTMX, **{"Accept-Language": "en"})

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import HTMX
-from tests.sessions.test_row_markup import PER_REQUEST, override, page, templates_used
+from tests.sessions.test_row_markup import PER_REQUEST, override, page, still_clock, templates_used  # noqa: F401 - fixture
 
 from .test_preferences import URL, dana, form_data, schema  # noqa: F401 - fixtures
 
@@ -29,7 +29,7 @@ def posted(client: Client, **headers: str) -> str:
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_the_fields_are_the_bytes_the_shipped_template_renders(
-    dana: Client, settings: Any, tmp_path: Path, headers: dict[str, str]  # noqa: F811
+    dana: Client, settings: Any, tmp_path: Path, headers: dict[str, str], still_clock: Any,  # noqa: F811
 ) -> None:
     shown, refused = page(dana, URL, **headers), posted(dana, **headers)
     assert not {FIELD, ERRORS} & templates_used(dana, URL, **headers)  # written in Python

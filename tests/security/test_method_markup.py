@@ -15,7 +15,7 @@ from django.utils import translation
 from selfservice.emulator import Emulator
 from tests.conftest import CAROL, HTMX
 from tests.factories import Auth0UserFactory
-from tests.sessions.test_row_markup import override, page, templates_used
+from tests.sessions.test_row_markup import override, page, still_clock, templates_used  # noqa: F401 - fixture
 
 URL = reverse("selfservice:security")
 METHOD = "selfservice/includes/security_method.html"
@@ -39,7 +39,7 @@ def add_erin(tenant: Emulator) -> None:
 @pytest.mark.parametrize("user", [CAROL, ERIN])
 def test_the_methods_are_the_bytes_the_shipped_template_renders(
     client_for: Callable[[str], Client], tenant: Emulator, settings: Any, tmp_path: Path, language: str,
-    headers: dict[str, str], user: str,
+    headers: dict[str, str], user: str, still_clock: Any,  # noqa: F811
 ) -> None:
     add_erin(tenant)
     client = client_for(user)  # Carol: six methods; Erin: every shape

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from selfservice.core.shipped_templates import TEMPLATE_ROOT
 from selfservice.emulator import Emulator
@@ -47,6 +47,15 @@ def page(client: Client, url: str = URL, **headers: str) -> str:
     return PER_REQUEST.sub("", response.content.decode())
 
 
+@pytest.fixture
+def still_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """``timezone.now()`` held at one moment: the two renders a test compares say "5 minutes ago"
+    alike even when a minute boundary passes between them."""
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment
+
+
 def templates_used(client: Client, url: str = URL, **headers: str) -> set[str]:
     """The templates the engine rendered for ``url`` (Django's test instrumentation records each)."""
     return {template.name for template in client.get(url, headers=headers).templates}
@@ -73,7 +82,7 @@ def varied(tenant: Emulator) -> None:
 @pytest.mark.parametrize(("url", "headers"), [(URL, {}), (URL, HTMX), (f"{URL}?page=2", HTMX)])
 def test_the_rows_are_the_bytes_the_shipped_template_renders(
     logged_in_client: Client, varied: None, settings: Any, tmp_path: Path, language: str, url: str,
-    headers: dict[str, str],
+    headers: dict[str, str], still_clock: datetime,
 ) -> None:
     set_current(logged_in_client, "current")
     with translation.override(language):
@@ -94,7 +103,7 @@ def test_the_shipped_row_template_is_not_rendered_per_row(logged_in_client: Clie
 
 
 def test_shared_applications_and_methods_drop_the_same_facts_both_ways(
-    client_for: Callable[[str], Client], settings: Any, tmp_path: Path
+    client_for: Callable[[str], Client], settings: Any, tmp_path: Path, still_clock: datetime
 ) -> None:
     carol = client_for(CAROL)  # every seeded session of hers shares the application and the method
     written = page(carol)
