@@ -28,7 +28,7 @@ Usage: ``{% load selfservice_time %}`` then ``{{ row.last_active|relative_time }
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -55,13 +55,13 @@ class _Unit:
     instead (its ``time_strings`` parameter) keeps Django's own arithmetic and wording.
     """
 
-    __slots__ = ("name",)
+    __slots__ = ("language", "name")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, language: str | None) -> None:
+        self.name, self.language = name, language
 
     def __mod__(self, params: dict[str, int]) -> str:
-        return _unit_text(self.name, params["num"], get_language())
+        return _unit_text(self.name, params["num"], self.language)
 
 
 @lru_cache(maxsize=1024)
@@ -69,7 +69,10 @@ def _unit_text(name: str, number: int, language: str | None) -> str:
     return str(TIME_STRINGS[name] % {"num": number})
 
 
-_UNITS: dict[str, Any] = {name: _Unit(name) for name in TIME_STRINGS}
+@lru_cache(maxsize=64)
+def _units(language: str | None) -> dict[str, Any]:
+    """``time_strings`` for ``timesince`` in ``language``."""
+    return {name: _Unit(name, language) for name in TIME_STRINGS}
 
 
 @lru_cache(maxsize=1024)
@@ -77,17 +80,48 @@ def _phrase(past: bool, amount: str, language: str | None) -> str:
     return gettext("%(since)s ago") % {"since": amount} if past else gettext("in %(until)s") % {"until": amount}
 
 
-def relative_text(moment: datetime, now: datetime | None = None) -> str:
-    """The words for ``moment`` seen from ``now`` (default: the current time), translated."""
+#: ``timesince``'s units below a month, largest first, in seconds.
+_CHUNKS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60))
+#: Under 28 days no calendar month fits between two moments, so ``timesince`` counts whole
+#: weeks, days, hours or minutes of the elapsed seconds: the same answer without its calendar
+#: arithmetic (tests/core/test_relative_time.py compares both across every unit boundary).
+_NO_MONTH = 28 * 86400
+
+
+@lru_cache(maxsize=4096)
+def _short_words(past: bool, seconds: int, language: str | None) -> str:
+    """What ``relative_text`` says for ``seconds`` (60 up to 28 days) elapsed or to come, escaped."""
+    name, count = next((name, seconds // size) for name, size in _CHUNKS if seconds >= size)
+    return str(escape(_phrase(past, _unit_text(name, count, language).replace(" ", "\xa0"), language)))
+
+
+def relative_text(moment: datetime, now: datetime | None = None, language: str | None = None) -> str:
+    """The words for ``moment`` seen from ``now`` (default: the current time), translated.
+
+    ``language``: the active language, when the caller already knows it.
+    """
     if now is None:
         now = timezone.now() if timezone.is_aware(moment) else datetime.now()
     delta = now - moment
     if abs(delta) < JUST_NOW:
         return gettext("just now") if delta >= timedelta(0) else gettext("in less than a minute")
     past = delta > timedelta(0)
-    amount = (timesince(moment, now, time_strings=_UNITS, depth=1) if past
-              else timeuntil(moment, now, time_strings=_UNITS, depth=1))
-    return _phrase(past, amount, get_language())
+    units = _units(get_language() if language is None else language)
+    amount = (timesince(moment, now, time_strings=units, depth=1) if past
+              else timeuntil(moment, now, time_strings=units, depth=1))
+    return _phrase(past, amount, get_language() if language is None else language)
+
+
+def _relative_html(moment: datetime, language: str | None) -> str:
+    """:func:`relative_text` escaped: under 28 days straight from the elapsed seconds, once per number."""
+    now = timezone.now() if timezone.is_aware(moment) else datetime.now()
+    delta = now - moment
+    past = delta > timedelta(0)
+    span = delta if past else -delta
+    seconds = span.days * 86400 + span.seconds  # timesince ignores microseconds too
+    if span >= JUST_NOW and seconds < _NO_MONTH:
+        return _short_words(past, seconds, language)
+    return str(escape(relative_text(moment, now, language)))
 
 
 def locale_format(name: str) -> str:
@@ -100,9 +134,14 @@ def locale_format(name: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _exact(moment: datetime, iso: str, zone: str | None, language: str | None) -> str:
-    # iso (with its offset), zone and language are the key; moment alone compares by instant.
-    return str(escape(formats.date_format(moment, locale_format("DATETIME_FORMAT"))))
+def _moment(value: datetime, zone: tzinfo, language: str | None) -> tuple[str, str]:
+    """``value``'s ``datetime=`` attribute (local, with its offset) and exact text in ``zone`` and ``language``.
+
+    The key compares aware moments by instant, which is all the two strings depend on once
+    converted to ``zone``; a naive moment is shown as it is.
+    """
+    local = value.astimezone(zone) if timezone.is_aware(value) else value
+    return local.isoformat(timespec="seconds"), str(escape(formats.date_format(local, locale_format("DATETIME_FORMAT"))))
 
 
 def _local(value: datetime) -> tuple[datetime, str]:
@@ -111,18 +150,14 @@ def _local(value: datetime) -> tuple[datetime, str]:
     return local, local.isoformat(timespec="seconds")
 
 
-def _parts(value: datetime) -> tuple[str, str]:
-    local, iso = _local(value)
-    return iso, _exact(local, iso, local.tzname(), get_language())
-
-
 @register.filter
 def relative_time(value: object) -> SafeString | str:
     """A ``<time datetime=… title=exact>`` element with :func:`relative_text`; "" for non-datetimes."""
     if not isinstance(value, datetime):
         return ""
-    iso, exact = _parts(value)
-    return SafeString(f'<time datetime="{iso}" title="{exact}">{escape(relative_text(value))}</time>')
+    language = get_language()
+    iso, exact = _moment(value, timezone.get_current_timezone(), language)
+    return SafeString(f'<time datetime="{iso}" title="{exact}">{_relative_html(value, language)}</time>')
 
 
 @register.filter
@@ -130,7 +165,7 @@ def absolute_time(value: object) -> SafeString | str:
     """A ``<time datetime=…>`` element with the exact date and time (``DATETIME_FORMAT``); "" for non-datetimes."""
     if not isinstance(value, datetime):
         return ""
-    iso, exact = _parts(value)
+    iso, exact = _moment(value, timezone.get_current_timezone(), get_language())
     return SafeString(f'<time datetime="{iso}">{exact}</time>')
 
 
@@ -149,10 +184,10 @@ def absolute_date(value: object) -> SafeString | str:
 
 def _forget_formats(*, setting: str, **kwargs: Any) -> None:
     if setting in {"DATETIME_FORMAT", "DATE_FORMAT", "FORMAT_MODULE_PATH", "USE_L10N", "LANGUAGES", "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ"}:
-        _exact.cache_clear()
+        _moment.cache_clear()
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
-        _unit_text.cache_clear()
-        _phrase.cache_clear()
+        for cached in (_unit_text, _units, _phrase, _short_words):
+            cached.cache_clear()
 
 
 setting_changed.connect(_forget_formats)

@@ -147,3 +147,32 @@ def test_the_words_are_djangos_own_for_every_unit_in_both_directions(language: s
 
     assert [text for _stamp, _title, text in TIME.findall(first)] == expected
     assert again == first
+
+
+#: Elapsed seconds on each side of every unit boundary below a month, and of the month itself.
+BOUNDARIES = sorted({max(60, k * size + step) for size in (60, 3600, 86400, 604800) for k in (1, 2, 3)
+                     for step in (-1, 0, 1)} | {28 * 86400 + step for step in (-1, 0, 1)} | {27 * 86400 + 86399})
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_words_match_djangos_timesince_on_each_side_of_every_unit_boundary(
+    language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a month the filter counts the elapsed seconds itself: it must say what timesince says."""
+    from django.utils import timezone
+
+    now = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)  # just after February, the shortest month
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    template = Template("{% load selfservice_time %}{{ past|relative_time }}|{{ future|relative_time }}")
+    shown, expected = [], []
+    with translation.override(language):
+        for seconds in BOUNDARIES:
+            for micro in (0, 999999):
+                amount = timedelta(seconds=seconds, microseconds=micro)
+                html = template.render(Context({"past": now - amount, "future": now + amount}))
+                shown.append([text for _stamp, _title, text in TIME.findall(html)])
+                expected.append([gettext("%(since)s ago") % {"since": timesince(now - amount, now, depth=1)},
+                                 gettext("in %(until)s") % {"until": timeuntil(now + amount, now, depth=1)}])
+
+    assert len(shown) == 2 * len(BOUNDARIES) > 60
+    assert shown == expected
