@@ -22,7 +22,7 @@ from selfservice.api.schemas import Problem, RevokedOut, SessionOut
 from selfservice.core import audit
 from selfservice.gateway import GatewayError, NotFound
 from selfservice.login.session_map import end_local_sessions
-from selfservice.sessions.listing import fetch_sessions, is_plan_restriction, row_for
+from selfservice.sessions.listing import RowDescriber, fetch_sessions, is_plan_restriction
 from selfservice.sessions.views import REVOKE_BATCH
 
 __all__ = ["router"]
@@ -44,7 +44,7 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
         listing = fetch_sessions(gateway, caller.auth0_user_id, caller.sid)
     except GatewayError as error:
         raise _plan_refusal(error) from error
-    rows = [row_for(session, caller.sid, revoke_url=lambda _id: "") for session in listing.sessions]
+    rows = RowDescriber(caller.sid, revoke_url=lambda _id: "").rows(listing.sessions)
     data = [{"id": r.id, "current": r.is_current, "device": r.device.label, "ip": r.ip, "created_at": r.created_at,
              "last_active": r.last_active, "expires_at": r.expires_at, "applications": list(r.applications),
              "authentication": list(r.authentication)} for r in rows]

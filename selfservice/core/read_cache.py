@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from django.core.cache import caches
 
 from selfservice.conf import SelfServiceSettings, get_settings
+from selfservice.core.decoded_copies import Packed, pack, unpack
 from selfservice.gateway import (
     AuthenticationMethod,
     EnrollmentTicket,
@@ -55,6 +56,8 @@ __all__ = ["USER_KINDS", "Freshness", "ReadCache", "SessionListing", "forget_use
 
 T = TypeVar("T")
 USER_KINDS = ("user", "methods", "sessions")
+#: Kinds kept as bytes, decoded once per process (core.decoded_copies): immutable, and costly to decode.
+PACKED_KINDS = frozenset({"methods", "sessions"})
 #: After an enrollment ticket the user finishes at Auth0: methods are read again meanwhile.
 ENROLLMENT_WINDOW = 600
 POLL_INTERVAL = 0.02
@@ -84,12 +87,12 @@ class _Entry:
     value: Any
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:40]
+def _packed(kind: str, entry: _Entry) -> _Entry:  # as the cache keeps it
+    return _Entry(entry.at, entry.owner, pack(entry.value)) if kind in PACKED_KINDS else entry
 
 
 def _key(settings: SelfServiceSettings, kind: str, owner: str) -> str:
-    return f"{settings.cache_key_prefix}:read:{kind}:{_digest(owner)}"
+    return f"{settings.cache_key_prefix}:read:{kind}:{hashlib.sha256(owner.encode()).hexdigest()[:40]}"
 
 
 def forget_user(user_id: str, kinds: tuple[str, ...] = USER_KINDS, settings: SelfServiceSettings | None = None) -> None:
@@ -350,7 +353,7 @@ class ReadCache:
 
     def _store(self, kind: str, user_id: str, value: T) -> T:
         entry = _Entry(time.time(), user_id, value)
-        self.cache.set(_key(self.settings, kind, user_id), entry, timeout=self._stale_ttl(self._fresh_ttl(kind, user_id)))
+        self.cache.set(_key(self.settings, kind, user_id), _packed(kind, entry), timeout=self._stale_ttl(self._fresh_ttl(kind, user_id)))
         self._mark(kind, entry, stale=False)
         return self._keep(kind, user_id, value)
 
@@ -366,7 +369,9 @@ class ReadCache:
     def _entry(self, kind: str, user_id: str) -> _Entry | None:
         entry = self.cache.get(_key(self.settings, kind, user_id))
         # The owner check: a hash collision or a tampered cache never shows another user's data.
-        return entry if isinstance(entry, _Entry) and entry.owner == user_id else None
+        if not isinstance(entry, _Entry) or entry.owner != user_id:
+            return None
+        return _Entry(entry.at, entry.owner, unpack(entry.value)) if isinstance(entry.value, Packed) else entry
 
     def _mark(self, kind: str, entry: _Entry, *, stale: bool) -> Any:
         self.served[kind] = Freshness(kind, max(int(time.time() - entry.at), 0), stale)
@@ -390,4 +395,4 @@ class ReadCache:
             return
         listing = SessionListing(tuple(s for s in entry.value.sessions if keep(s)), entry.value.complete)
         kept = _Entry(entry.at, user_id, listing)  # its age stays: only what we know changed did
-        self.cache.set(_key(self.settings, "sessions", user_id), kept, timeout=self._stale_ttl(0))
+        self.cache.set(_key(self.settings, "sessions", user_id), _packed("sessions", kept), timeout=self._stale_ttl(0))

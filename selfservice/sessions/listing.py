@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_PAGES",
     "SessionList",
+    "RowDescriber",
     "SessionRow",
     "application_names",
     "authentication_labels",
@@ -172,20 +173,50 @@ def revoke_urls() -> Callable[[str], str]:
 
 def row_for(session: Session, current_sid: str | None, revoke_url: Callable[[str], str] | None = None) -> SessionRow:
     """Describe one session for a person (the user agent parsed, labels translated)."""
-    device = session.device
-    expiries = [moment for moment in (session.expires_at, session.idle_expires_at) if moment is not None]
-    return SessionRow(
-        id=session.id,
-        device=describe(device.last_user_agent or device.initial_user_agent),
-        is_current=bool(current_sid) and session.id == current_sid,
-        ip=device.last_ip or device.initial_ip,
-        created_at=session.created_at or session.authenticated_at,
-        last_active=session.last_interacted_at or session.updated_at or session.created_at,
-        expires_at=min(expiries) if expiries else None,
-        applications=application_names(session.client_ids),
-        authentication=authentication_labels(session),
-        revoke_url=(revoke_url or revoke_urls())(session.id),
-    )
+    return RowDescriber(current_sid, revoke_url).row(session)
+
+
+class RowDescriber:
+    """Describes the sessions of one page (or one API answer) in the active language.
+
+    What rows share is worked out once: the settings, the revoke URL's shape, and the words for
+    each distinct user agent, set of applications and set of sign-in methods (most of a user's
+    sessions repeat them). Use one per request: the words are in that request's language.
+    """
+
+    def __init__(self, current_sid: str | None, revoke_url: Callable[[str], str] | None = None) -> None:
+        self.current_sid = current_sid
+        self.revoke_url = revoke_url or revoke_urls()
+        self._devices: dict[str, Device] = {}
+        self._applications: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._authentication: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def rows(self, sessions: Iterable[Session]) -> list[SessionRow]:
+        return [self.row(session) for session in sessions]
+
+    def row(self, session: Session) -> SessionRow:
+        device = session.device
+        agent = device.last_user_agent or device.initial_user_agent or ""
+        if agent not in self._devices:
+            self._devices[agent] = describe(agent)
+        if session.client_ids not in self._applications:
+            self._applications[session.client_ids] = application_names(session.client_ids)
+        methods = tuple((method.name, method.type) for method in session.authentication)
+        if methods not in self._authentication:
+            self._authentication[methods] = authentication_labels(session)
+        expiries = [moment for moment in (session.expires_at, session.idle_expires_at) if moment is not None]
+        return SessionRow(
+            id=session.id,
+            device=self._devices[agent],
+            is_current=bool(self.current_sid) and session.id == self.current_sid,
+            ip=device.last_ip or device.initial_ip,
+            created_at=session.created_at or session.authenticated_at,
+            last_active=session.last_interacted_at or session.updated_at or session.created_at,
+            expires_at=min(expiries) if expiries else None,
+            applications=self._applications[session.client_ids],
+            authentication=self._authentication[methods],
+            revoke_url=self.revoke_url(session.id),
+        )
 
 
 def application_names(client_ids: Sequence[str]) -> tuple[str, ...]:

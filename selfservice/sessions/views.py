@@ -37,6 +37,7 @@ from selfservice.gateway import GatewayError, NotFound, UpstreamUncertain
 from selfservice.login.pipeline import SID_KEY
 from selfservice.login.session_map import end_local_sessions
 from selfservice.sessions.listing import (
+    RowDescriber,
     SessionRow,
     fetch_sessions,
     forget_revoked,
@@ -115,7 +116,7 @@ class SessionsView(AccountTabView):
             extra["tab_title"] = _("Sessions, page %(number)d of %(count)d") % {
                 "number": page.number, "count": page.paginator.num_pages,
             }
-        rows = [row_for(session, current, urls) for session in page.object_list]
+        rows = RowDescriber(current, urls).rows(page.object_list)
         return self.render_tab(
             status=status,
             **extra,
