@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.core import signing
@@ -31,6 +31,7 @@ from selfservice.preferences.schemas import document_errors, fingerprint, proper
 
 __all__ = ["STATE_FIELD", "FieldGroup", "PreferencesForm", "build_form_class", "same_json"]
 
+T = TypeVar("T")
 STATE_FIELD = "_state"
 STATE_SALT = "selfservice.preferences.state"
 EMPTY_VALUES: tuple[Any, ...] = (None, "", [], ())
@@ -70,23 +71,58 @@ class PreferencesForm(forms.Form):
             kwargs["initial"] = self.initial_from(metadata)
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("renderer", stock_markup_renderer())
-        super().__init__(data, **kwargs)
+        # Django deep-copies base_fields for every form, half of building one per request: it
+        # gets nothing to copy here, and _fresh_fields makes the copies a form needs.
+        self.base_fields = {}  # type: ignore[misc]  # shadowed for Django's __init__ only
+        try:
+            super().__init__(data, **kwargs)
+        finally:
+            del self.base_fields
+        self.fields = self._fresh_fields()
         if not self.is_bound and STATE_FIELD not in self.initial:
             self.initial[STATE_FIELD] = self.sign_state(self.initial)
-        validate_url = reverse("selfservice:validate-preferences")
-        for name, field in self.fields.items():
-            if name == STATE_FIELD:
-                continue
-            auto_id = self.auto_id % name if isinstance(self.auto_id, str) and "%s" in self.auto_id else name
-            described = [f"{auto_id}_helptext"] if field.help_text else []
-            field.widget.attrs.update({
-                "aria-describedby": " ".join([*described, f"{auto_id}_errors"]),
-                # Inline validation: htmx posts the whole form and swaps this field's errors.
-                "hx-post": validate_url,
-                "hx-trigger": "change",
-                "hx-target": f"#{auto_id}_errors",
-                "hx-swap": "outerHTML",
-            })
+
+    def _fresh_fields(self) -> dict[str, forms.Field]:
+        """This form's own fields, with the htmx attributes for inline validation.
+
+        The copies Django's ``Field.__deepcopy__`` makes (the field, its widget and the widget's
+        attrs, error messages, validators; the choices list, see ``_SharedChoices``) without
+        ``copy.deepcopy``'s machinery, so what one form changes (``autofocus``, see
+        :meth:`full_clean`) stays its own.
+        """
+        extra = self._validation_attrs(reverse("selfservice:validate-preferences"), self.auto_id)
+        fields: dict[str, forms.Field] = {}
+        for name, field in type(self).base_fields.items():
+            fresh = fields[name] = _clone(field)
+            fresh.widget = widget = _clone(field.widget)
+            fresh.error_messages, fresh.validators = dict(field.error_messages), list(field.validators)
+            widget.attrs = {**field.widget.attrs, **extra.get(name, {})}
+            if isinstance(field, forms.ChoiceField):  # already normalized: the setters would do it again
+                fresh._choices = widget._choices = list(field._choices)  # type: ignore[attr-defined]
+        return fields
+
+    @classmethod
+    def _validation_attrs(cls, validate_url: str, auto_id: Any) -> dict[str, dict[str, str]]:
+        """Each field's ``aria-describedby`` and htmx attributes, worked out once per URL and ``auto_id``."""
+        memo: dict[tuple[str, Any], dict[str, dict[str, str]]] = cls.__dict__.get("_attrs_memo") or {}
+        if (validate_url, auto_id) not in memo:
+            attrs: dict[str, dict[str, str]] = {}
+            for name, field in cls.base_fields.items():
+                if name == STATE_FIELD:
+                    continue
+                field_id = auto_id % name if isinstance(auto_id, str) and "%s" in auto_id else name
+                described = [f"{field_id}_helptext"] if field.help_text else []
+                attrs[name] = {
+                    "aria-describedby": " ".join([*described, f"{field_id}_errors"]),
+                    # Inline validation: htmx posts the whole form and swaps this field's errors.
+                    "hx-post": validate_url,
+                    "hx-trigger": "change",
+                    "hx-target": f"#{field_id}_errors",
+                    "hx-swap": "outerHTML",
+                }
+            memo = {**memo, (validate_url, auto_id): attrs}
+            cls._attrs_memo = memo  # type: ignore[attr-defined]  # one per built class
+        return memo[validate_url, auto_id]
 
     @classmethod
     def from_submitted(cls, data: Mapping[str, Any]) -> PreferencesForm:
@@ -257,6 +293,13 @@ class PreferencesForm(forms.Form):
                 merged[key] = value
         return merged
 
+
+
+def _clone(thing: T) -> T:
+    """A shallow copy of a field or widget (``copy.copy`` without its pickling detour)."""
+    clone: T = object.__new__(type(thing))
+    clone.__dict__.update(thing.__dict__)
+    return clone
 
 
 def build_form_class(schema: Mapping[str, Any], schema_pk: int | None = None) -> type[PreferencesForm]:

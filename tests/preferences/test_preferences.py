@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.forms import CheckboxInput, MultipleChoiceField
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from selfservice.core.read_cache import forget_user
@@ -670,3 +670,35 @@ def test_each_form_has_its_own_choices_list(schema: PreferenceSchema) -> None:
     assert [value for value, _label in second.fields["theme"].choices] == ["", "light", "dark"]  # "" = Not set
     assert [value for value, _label in second.fields["topics"].choices] == ["news", "tips"]
     assert "sepia" in str(first["theme"]) and "sepia" not in str(second["theme"])
+
+
+def test_each_form_has_its_own_fields_widgets_and_attrs(schema: PreferenceSchema) -> None:
+    # Forms are copied from the class without Django's deep copy: what one form changes on its
+    # fields and widgets (autofocus after a refused save, for one) must stay its own.
+    form_class = form_class_for(schema)
+    assert form_class is not None
+    first, second = form_class(metadata={}), form_class(metadata={})
+    first.fields["handle"].widget.attrs["autofocus"] = True
+    first.fields["handle"].required = not first.fields["handle"].required
+    first.fields["handle"].validators.append(lambda value: None)
+
+    assert "autofocus" not in second.fields["handle"].widget.attrs
+    assert "autofocus" not in form_class.base_fields["handle"].widget.attrs
+    assert second.fields["handle"].required is form_class.base_fields["handle"].required
+    assert second.fields["handle"].required is not first.fields["handle"].required
+    assert len(second.fields["handle"].validators) == len(first.fields["handle"].validators) - 1
+    assert second.fields["handle"].widget.attrs["hx-post"] == reverse("selfservice:validate-preferences")
+
+
+def test_the_inline_validation_url_follows_the_script_prefix(schema: PreferenceSchema) -> None:
+    form_class = form_class_for(schema)
+    assert form_class is not None
+    before = form_class(metadata={}).fields["handle"].widget.attrs["hx-post"]
+    set_script_prefix("/site/")
+    try:
+        moved = form_class(metadata={}).fields["handle"].widget.attrs["hx-post"]
+    finally:
+        set_script_prefix("/")
+
+    assert moved == f"/site{before}"
+    assert form_class(metadata={}).fields["handle"].widget.attrs["hx-post"] == before
