@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -32,8 +31,9 @@ from typing import Any, TypeVar
 
 from django.core.cache import caches
 
-from selfservice.conf import SelfServiceSettings, get_settings
-from selfservice.core.decoded_copies import Packed, pack, unpack
+from selfservice.conf import get_settings
+from selfservice.core.cache_entries import USER_KINDS, Entry, entry_key, forget_user, packed
+from selfservice.core.decoded_copies import Packed, unpack
 from selfservice.gateway import (
     AuthenticationMethod,
     EnrollmentTicket,
@@ -55,9 +55,6 @@ from selfservice.gateway.budget import waiting
 __all__ = ["USER_KINDS", "Freshness", "ReadCache", "SessionListing", "forget_user"]
 
 T = TypeVar("T")
-USER_KINDS = ("user", "methods", "sessions")
-#: Kinds kept as bytes, decoded once per process (core.decoded_copies): immutable, and costly to decode.
-PACKED_KINDS = frozenset({"methods", "sessions"})
 #: After an enrollment ticket the user finishes at Auth0: methods are read again meanwhile.
 ENROLLMENT_WINDOW = 600
 POLL_INTERVAL = 0.02
@@ -78,28 +75,6 @@ class SessionListing:
 
     sessions: tuple[Session, ...]
     complete: bool
-
-
-@dataclass(frozen=True)
-class _Entry:
-    at: float
-    owner: str
-    value: Any
-
-
-def _packed(kind: str, entry: _Entry) -> _Entry:  # as the cache keeps it
-    return _Entry(entry.at, entry.owner, pack(entry.value)) if kind in PACKED_KINDS else entry
-
-
-def _key(settings: SelfServiceSettings, kind: str, owner: str) -> str:
-    return f"{settings.cache_key_prefix}:read:{kind}:{hashlib.sha256(owner.encode()).hexdigest()[:40]}"
-
-
-def forget_user(user_id: str, kinds: tuple[str, ...] = USER_KINDS, settings: SelfServiceSettings | None = None) -> None:
-    """Drop a user's cached copies (logout, back-channel logout, account deletion)."""
-    settings = settings or get_settings()
-    if user_id:
-        caches[settings.cache_alias].delete_many([_key(settings, kind, user_id) for kind in kinds])
 
 
 class ReadCache:
@@ -173,7 +148,7 @@ class ReadCache:
         # Tenant-wide: the inner gateway caches it for FACTORS_CACHE_TTL; this keeps a fallback.
         key = f"{self.settings.cache_key_prefix}:read:factors"
         kept = self.cache.get(key)
-        kept = kept if isinstance(kept, _Entry) else None
+        kept = kept if isinstance(kept, Entry) else None
         if kept is not None and time.time() - kept.at < self.settings.factors_cache_ttl:
             # As fresh as the inner gateway's copy: asking it (one more cache read) and storing
             # the answer again (a cache write) on every Security page would change nothing.
@@ -188,7 +163,7 @@ class ReadCache:
             self._mark("factors", kept, stale=True)
             result: tuple[Factor, ...] = kept.value
             return result
-        self.cache.set(key, _Entry(time.time(), "", factors), timeout=self._stale_ttl(86400))
+        self.cache.set(key, Entry(time.time(), "", factors), timeout=self._stale_ttl(86400))
         return factors
 
     # -- calls that are not cached ----------------------------------------------------------------
@@ -262,8 +237,8 @@ class ReadCache:
         if entry is None:
             return identities
         updated = dataclasses.replace(entry.value, identities=identities)
-        kept = _Entry(entry.at, user_id, updated)
-        self.cache.set(_key(self.settings, "user", user_id), kept, timeout=self._stale_ttl(self._fresh_ttl("user", user_id)))
+        kept = Entry(entry.at, user_id, updated)
+        self.cache.set(entry_key(self.settings, "user", user_id), kept, timeout=self._stale_ttl(self._fresh_ttl("user", user_id)))
         return identities
 
     def delete_authentication_method(self, user_id: str, method_id: str) -> None:
@@ -316,7 +291,7 @@ class ReadCache:
         entry = self._entry(kind, user_id)
         if entry is not None and not self.refresh and time.time() - entry.at < self._fresh_ttl(kind, user_id):
             return self._serve(kind, user_id, entry, stale=False, as_type=fetch)
-        lock = f"{_key(self.settings, kind, user_id)}:lock"
+        lock = f"{entry_key(self.settings, kind, user_id)}:lock"
         patience = self.settings.budget_wait + self.settings.timeout + 1
         deadline = time.monotonic() + patience
         while time.monotonic() < deadline:
@@ -337,7 +312,7 @@ class ReadCache:
                 return self._serve(kind, user_id, newer, stale=False, as_type=fetch)
         return self._fetch(kind, user_id, fetch, entry)  # the other reader never answered
 
-    def _fetch(self, kind: str, user_id: str, fetch: Callable[[], T], entry: _Entry | None) -> T:
+    def _fetch(self, kind: str, user_id: str, fetch: Callable[[], T], entry: Entry | None) -> T:
         try:
             # With nothing to show instead, a read may wait briefly for budget.
             with waiting(0 if entry is not None else self.settings.budget_wait):
@@ -352,12 +327,12 @@ class ReadCache:
         return self._store(kind, user_id, value)
 
     def _store(self, kind: str, user_id: str, value: T) -> T:
-        entry = _Entry(time.time(), user_id, value)
-        self.cache.set(_key(self.settings, kind, user_id), _packed(kind, entry), timeout=self._stale_ttl(self._fresh_ttl(kind, user_id)))
+        entry = Entry(time.time(), user_id, value)
+        self.cache.set(entry_key(self.settings, kind, user_id), packed(kind, entry), timeout=self._stale_ttl(self._fresh_ttl(kind, user_id)))
         self._mark(kind, entry, stale=False)
         return self._keep(kind, user_id, value)
 
-    def _serve(self, kind: str, user_id: str, entry: _Entry, *, stale: bool, as_type: Callable[[], T]) -> T:
+    def _serve(self, kind: str, user_id: str, entry: Entry, *, stale: bool, as_type: Callable[[], T]) -> T:
         """A cached copy, recorded as served (``as_type`` only names the type the fetch returns)."""
         value: T = self._mark(kind, entry, stale=stale)
         return self._keep(kind, user_id, value)
@@ -366,14 +341,14 @@ class ReadCache:
         self._read_here[kind] = (user_id, value)
         return value
 
-    def _entry(self, kind: str, user_id: str) -> _Entry | None:
-        entry = self.cache.get(_key(self.settings, kind, user_id))
+    def _entry(self, kind: str, user_id: str) -> Entry | None:
+        entry = self.cache.get(entry_key(self.settings, kind, user_id))
         # The owner check: a hash collision or a tampered cache never shows another user's data.
-        if not isinstance(entry, _Entry) or entry.owner != user_id:
+        if not isinstance(entry, Entry) or entry.owner != user_id:
             return None
-        return _Entry(entry.at, entry.owner, unpack(entry.value)) if isinstance(entry.value, Packed) else entry
+        return Entry(entry.at, entry.owner, unpack(entry.value)) if isinstance(entry.value, Packed) else entry
 
-    def _mark(self, kind: str, entry: _Entry, *, stale: bool) -> Any:
+    def _mark(self, kind: str, entry: Entry, *, stale: bool) -> Any:
         self.served[kind] = Freshness(kind, max(int(time.time() - entry.at), 0), stale)
         return entry.value
 
@@ -386,7 +361,7 @@ class ReadCache:
         return max(fresh + self.settings.read_cache_stale_ttl, 1)
 
     def _pending_key(self, user_id: str) -> str:
-        return f"{_key(self.settings, 'methods', user_id)}:enrolling"
+        return f"{entry_key(self.settings, 'methods', user_id)}:enrolling"
 
     def _drop_sessions(self, user_id: str, keep: Callable[[Session], bool]) -> None:
         self._read_here.pop("sessions", None)
@@ -394,5 +369,5 @@ class ReadCache:
         if entry is None:
             return
         listing = SessionListing(tuple(s for s in entry.value.sessions if keep(s)), entry.value.complete)
-        kept = _Entry(entry.at, user_id, listing)  # its age stays: only what we know changed did
-        self.cache.set(_key(self.settings, "sessions", user_id), _packed("sessions", kept), timeout=self._stale_ttl(0))
+        kept = Entry(entry.at, user_id, listing)  # its age stays: only what we know changed did
+        self.cache.set(entry_key(self.settings, "sessions", user_id), packed("sessions", kept), timeout=self._stale_ttl(0))
