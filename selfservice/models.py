@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from selfservice.conf import get_settings
 from selfservice.preferences.schemas import apply_order, fingerprint, property_order, schema_problems
 
-__all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema", "SCHEMA_CACHE_TTL"]
+__all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema", "SCHEMA_CACHE_TTL", "active_schema_key"]
 
 #: Seconds the active preference schema is kept in the cache (``CACHE_ALIAS``). Saving or deleting
 #: a schema drops the copy at once (on commit); with a cache shared by every process (Redis)
@@ -93,12 +93,15 @@ class PreferenceSchema(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "is_active"})
 
     @classmethod
-    def active(cls) -> PreferenceSchema | None:
+    def active(cls, cache: Any = None) -> PreferenceSchema | None:
         """The schema the tab uses now, or None: from the cache, else one query (then cached).
 
-        Every Preferences view asks; the schema changes when staff load a new one.
+        Every Preferences view asks; the schema changes when staff load a new one. ``cache``:
+        the request's :class:`~selfservice.core.read_ahead.ReadAhead` over ``CACHE_ALIAS``,
+        when the view read the key (:func:`active_schema_key`) ahead with others.
         """
-        cache, key = _active_cache()
+        default_cache, key = _active_cache()
+        cache = default_cache if cache is None else cache
         kept = cache.get(key)
         if isinstance(kept, dict) and "row" in kept:
             # Plain values, not a pickled instance: a copy left by another release still loads.
@@ -128,6 +131,11 @@ class PreferenceSchema(models.Model):
         """Make this schema the one the tab uses (and no other)."""
         self.is_active = True
         self.save()
+
+
+def active_schema_key() -> str:
+    """The cache key (in ``CACHE_ALIAS``) of the active schema's copy."""
+    return _active_cache()[1]
 
 
 def _active_cache() -> tuple[BaseCache, str]:

@@ -34,6 +34,7 @@ from django.core.cache import caches
 from selfservice.conf import get_settings
 from selfservice.core.cache_entries import USER_KINDS, Entry, entry_key, forget_user, packed
 from selfservice.core.decoded_copies import Packed, unpack
+from selfservice.core.read_ahead import ReadAhead
 from selfservice.gateway import (
     AuthenticationMethod,
     EnrollmentTicket,
@@ -89,7 +90,7 @@ class ReadCache:
         self.owner = owner
         self.refresh = refresh
         self.settings = get_settings()
-        self.cache = caches[self.settings.cache_alias]
+        self.cache = ReadAhead(caches[self.settings.cache_alias])
         self.served: dict[str, Freshness] = {}
         self._read_here: dict[str, Any] = {}
 
@@ -146,7 +147,7 @@ class ReadCache:
 
     def list_factors(self) -> tuple[Factor, ...]:
         # Tenant-wide: the inner gateway caches it for FACTORS_CACHE_TTL; this keeps a fallback.
-        key = f"{self.settings.cache_key_prefix}:read:factors"
+        key = self._factors_key()
         kept = self.cache.get(key)
         kept = kept if isinstance(kept, Entry) else None
         if kept is not None and time.time() - kept.at < self.settings.factors_cache_ttl:
@@ -204,7 +205,7 @@ class ReadCache:
 
     def delete_user(self, user_id: str) -> None:
         self.inner.delete_user(user_id)
-        forget_user(user_id, settings=self.settings)
+        self._forget(user_id)
 
     def link_identity(
         self,
@@ -223,7 +224,7 @@ class ReadCache:
     def unlink_identity(self, user_id: str, provider: str, secondary_user_id: str) -> tuple[Identity, ...]:
         with self._unconfirmed_drops(user_id, ("user",)):
             identities = self.inner.unlink_identity(user_id, provider, secondary_user_id)
-        forget_user(f"{provider}|{secondary_user_id}", settings=self.settings)  # a user of its own again
+        self._forget(f"{provider}|{secondary_user_id}")  # a user of its own again
         return self._store_identities(user_id, identities)
 
     def _store_identities(self, user_id: str, identities: tuple[Identity, ...]) -> tuple[Identity, ...]:
@@ -245,20 +246,20 @@ class ReadCache:
         with self._unconfirmed_drops(user_id, ("methods", "user")):
             self.inner.delete_authentication_method(user_id, method_id)
         # Auth0 may remove linked methods too (a phone's voice twin): read the list again.
-        forget_user(user_id, ("methods", "user"), self.settings)
+        self._forget(user_id, ("methods", "user"))
 
     def create_enrollment_ticket(self, user_id: str, factor: str) -> EnrollmentTicket:
         ticket = self.inner.create_enrollment_ticket(user_id, factor)
         # The user enrolls at Auth0 (a popup or another page): until they are back, a copy of
         # the methods would hide the new one, so they are read again for a while.
         self.cache.set(self._pending_key(user_id), 1, timeout=ENROLLMENT_WINDOW)
-        forget_user(user_id, ("methods", "user"), self.settings)
+        self._forget(user_id, ("methods", "user"))
         return ticket
 
     def regenerate_recovery_code(self, user_id: str) -> str:
         with self._unconfirmed_drops(user_id, ("methods", "user")):
             code = self.inner.regenerate_recovery_code(user_id)
-        forget_user(user_id, ("methods", "user"), self.settings)
+        self._forget(user_id, ("methods", "user"))
         return code
 
     def revoke_session(self, session_id: str) -> None:
@@ -277,12 +278,30 @@ class ReadCache:
         try:
             yield
         except UpstreamUncertain:
-            forget_user(user_id, kinds, self.settings)
+            self._forget(user_id, kinds)
             for kind in kinds:
                 self._read_here.pop(kind, None)
             raise
 
     # -- the cache ----------------------------------------------------------------------------------
+
+    def read_ahead(self, *kinds: str, also: tuple[str, ...] = ()) -> dict[str, Any]:
+        """One cache round trip for the owner's ``kinds`` this request is about to read.
+
+        ``"methods"`` brings whether an enrollment is in progress, ``"factors"`` the tenant's
+        fallback copy; ``also``'s keys (of this cache) come along and their values are returned.
+        """
+        keys = [entry_key(self.settings, kind, self.owner) for kind in kinds if kind in USER_KINDS]
+        if "methods" in kinds:
+            keys.append(self._pending_key(self.owner))
+        if "factors" in kinds:
+            keys.append(self._factors_key())
+        found = self.cache.read_ahead([*keys, *also])
+        return {key: found[key] for key in also if key in found}
+
+    def _forget(self, user_id: str, kinds: tuple[str, ...] = USER_KINDS) -> None:
+        self.cache.forget()
+        forget_user(user_id, kinds, self.settings)
 
     def _read(self, kind: str, user_id: str, fetch: Callable[[], T]) -> T:
         if kind in self._read_here and self._read_here[kind][0] == user_id:
@@ -318,7 +337,7 @@ class ReadCache:
             with waiting(0 if entry is not None else self.settings.budget_wait):
                 value = fetch()
         except NotFound:
-            forget_user(user_id, (kind,), self.settings)
+            self._forget(user_id, (kind,))
             raise
         except (UpstreamUnavailable, UpstreamRateLimited):
             if entry is None:
@@ -359,6 +378,9 @@ class ReadCache:
 
     def _stale_ttl(self, fresh: int) -> int:
         return max(fresh + self.settings.read_cache_stale_ttl, 1)
+
+    def _factors_key(self) -> str:
+        return f"{self.settings.cache_key_prefix}:read:factors"
 
     def _pending_key(self, user_id: str) -> str:
         return f"{entry_key(self.settings, 'methods', user_id)}:enrolling"

@@ -34,7 +34,7 @@ from selfservice.core import audit, ratelimits
 from selfservice.core.http import wants_partial
 from selfservice.core.views import AccountMixin, AccountTabView, UpstreamProblem
 from selfservice.gateway import GatewayError, NotFound, Rejected, UpstreamUncertain
-from selfservice.models import PreferenceSchema
+from selfservice.models import PreferenceSchema, active_schema_key
 from selfservice.preferences import applied
 from selfservice.preferences.forms import PreferencesForm, build_form_class
 from selfservice.preferences.schemas import document_errors, schema_problems
@@ -87,7 +87,8 @@ class PreferencesView(AccountTabView):
     template_name = "selfservice/preferences.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form_class = form_class_for(PreferenceSchema.active())
+        self.gateway.read_ahead("user", also=(active_schema_key(),))  # one cache round trip for both
+        form_class = form_class_for(PreferenceSchema.active(self.gateway.cache))
         if form_class is None:
             return self.render_tab()  # the empty state; nothing to ask Auth0
         profile = self.read_user()
