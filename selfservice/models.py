@@ -6,6 +6,7 @@ needs to keep on its side.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -110,11 +111,26 @@ class PreferenceSchema(models.Model):
                 return None
             names = [field.attname for field in cls._meta.concrete_fields]
             if isinstance(row, dict) and list(row) == names:  # else the fields changed since: read again
-                return cls.from_db(cls.objects.db, names, list(row.values()))
+                instance = cls.from_db(cls.objects.db, names, list(row.values()))
+                texts = kept.get("json")  # the same entry's schema, serialised when it was cached
+                if isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts):
+                    instance.__dict__["_schema_json"] = (texts[0], texts[1])
+                return instance
         found = cls.objects.filter(is_active=True).first()
         row = None if found is None else {f.attname: getattr(found, f.attname) for f in cls._meta.concrete_fields}
-        cache.set(key, {"row": row}, timeout=SCHEMA_CACHE_TTL)
+        texts = None if found is None else list(found.schema_json())
+        cache.set(key, {"row": row, "json": texts}, timeout=SCHEMA_CACHE_TTL)
         return found
+
+    def schema_json(self) -> tuple[str, str]:
+        """The schema as JSON with its keys sorted (what it is) and as ordered (its form's field order).
+
+        The active copy in the cache keeps both, so a Preferences request serialises nothing.
+        """
+        primed: tuple[str, str] | None = self.__dict__.get("_schema_json")
+        if primed is not None:
+            return primed
+        return json.dumps(self.schema, sort_keys=True), json.dumps(self.ordered_schema)
 
     @property
     def fingerprint(self) -> str:

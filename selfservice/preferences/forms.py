@@ -302,9 +302,13 @@ def _clone(thing: T) -> T:
     return clone
 
 
-def build_form_class(schema: Mapping[str, Any], schema_pk: int | None = None) -> type[PreferencesForm]:
-    """A :class:`PreferencesForm` subclass for ``schema`` (a renderable one: see schemas.py)."""
-    return _build(json.dumps(schema), schema_pk)  # key order matters: it is the field order
+def build_form_class(schema: Mapping[str, Any] | str, schema_pk: int | None = None) -> type[PreferencesForm]:
+    """A :class:`PreferencesForm` subclass for ``schema`` (a renderable one: see schemas.py).
+
+    ``schema``: the mapping, or its JSON text (``PreferenceSchema.schema_json()``'s second).
+    """
+    # Key order matters: it is the field order.
+    return _build(schema if isinstance(schema, str) else json.dumps(schema), schema_pk)
 
 
 @lru_cache(maxsize=16)

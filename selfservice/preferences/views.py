@@ -73,10 +73,11 @@ def form_class_for(schema: PreferenceSchema | None) -> type[PreferencesForm] | N
     """
     if schema is None:
         return None
-    if not _renderable(json.dumps(schema.schema, sort_keys=True)):
+    canonical, ordered = schema.schema_json()
+    if not _renderable(canonical):
         logger.error("The active preference schema %s cannot be rendered; run full_clean() on it.", schema)
         return None
-    return build_form_class(schema.ordered_schema, schema.pk)
+    return build_form_class(ordered, schema.pk)
 
 
 class PreferencesView(AccountTabView):
