@@ -21,12 +21,19 @@ Server time is ``BaseHandler.get_response`` (request in, response out, rendering
 without the test client's own work. Each round times the three in a rotating order; a row's
 ratios are the medians over all rounds of that round's tab/bare and bare/static.
 Targets (benchmarks/RESULTS.md): tab <= 1.2x bare, bare <= 3x static.
+
+``--no-gc`` turns Python's cyclic garbage collector off for the timed rounds. A collection
+pauses whichever request happens to run, so in two processes (two versions of the code) every
+kind of request also pays for the other kinds' garbage; without it the before/after ratios
+compare the work itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import gc
 import re
 import statistics
 import sys
@@ -98,7 +105,21 @@ def capture(
     return seen[0][0], seen[0][1], response.content, locale[0]
 
 
-def rows(user: str, rounds: int, warmup: int) -> list[dict[str, Any]]:
+@contextlib.contextmanager
+def collector(enabled: bool) -> Any:
+    """Python's cyclic garbage collector on (as in production) or off for the block."""
+    if enabled:
+        yield
+        return
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def rows(user: str, rounds: int, warmup: int, gc_on: bool = True) -> list[dict[str, Any]]:
     with inprocess.tenant(Emulator(seed="demo"), **WARM):
         client = inprocess.client_for(user)
         server = Server(client)
@@ -116,16 +137,22 @@ def rows(user: str, rounds: int, warmup: int) -> list[dict[str, Any]]:
                                                            "bare_login": f"/__bench__/bare/{key}/?login=1",
                                                            "static_login": f"/__bench__/static/{key}/?login=1"},
                               "ms": {kind: [] for kind in KINDS}, "bytes": {}})
-        for number in range(warmup + rounds):
-            for case in cases:
-                bench_urls.TEMPLATES[case["key"]] = (case["names"], copy.deepcopy(case["context"]))
-                order = KINDS[number % len(KINDS):] + KINDS[:number % len(KINDS)]
-                for kind in order:
-                    ms, response = server.time(case["urls"][kind], case["headers"])
-                    if number >= warmup:
-                        case["ms"][kind].append(ms)
-                    case["bytes"][kind] = response.content
+        with collector(gc_on):
+            timed(server, cases, rounds, warmup)
     return cases
+
+
+def timed(server: Server, cases: list[dict[str, Any]], rounds: int, warmup: int) -> None:
+    """``rounds`` interleaved rounds of every case after ``warmup`` untimed ones."""
+    for number in range(warmup + rounds):
+        for case in cases:
+            bench_urls.TEMPLATES[case["key"]] = (case["names"], copy.deepcopy(case["context"]))
+            order = KINDS[number % len(KINDS):] + KINDS[:number % len(KINDS)]
+            for kind in order:
+                ms, response = server.time(case["urls"][kind], case["headers"])
+                if number >= warmup:
+                    case["ms"][kind].append(ms)
+                case["bytes"][kind] = response.content
 
 
 def summarize(case: dict[str, Any]) -> dict[str, Any]:
@@ -142,14 +169,14 @@ def summarize(case: dict[str, Any]) -> dict[str, Any]:
             "bytes": len(case["bytes"]["tab"]), "same": same}
 
 
-def table(user: str = "auth0|carol", rounds: int = 300, warmup: int = 20) -> str:
-    results = [summarize(case) for case in rows(user, rounds, warmup)]
+def table(user: str = "auth0|carol", rounds: int = 300, warmup: int = 20, gc_on: bool = True) -> str:
+    results = [summarize(case) for case in rows(user, rounds, warmup, gc_on)]
     worst_view = max(r["tab_bare"] for r in results)
     worst_render = max(r["bare_static"] for r in results)
     lines = [
         f"Server time per tab: the view vs the bare render vs static bytes (user {user}, warm read cache, "
         f"in-process emulator; N = {results[0]['n']} interleaved rounds per row after {warmup} warm-up rounds; "
-        "medians)",
+        f"medians{'' if gc_on else '; garbage collector off while timing'})",
         f"code: {inprocess.code_version()}",
         "",
         "| tab | N | tab ms | bare ms | static ms | **tab / bare** | **bare / static** | bare + login ms | "
@@ -175,8 +202,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300, help="timed rounds per row (N)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed rounds first")
     parser.add_argument("--user", default="auth0|carol", help="demo user (carol: 40 sessions, 6 methods)")
+    parser.add_argument("--no-gc", action="store_true", help="garbage collector off while timing (compare versions)")
     args = parser.parse_args()
-    print(table(args.user, args.rounds, args.warmup))
+    print(table(args.user, args.rounds, args.warmup, gc_on=not args.no_gc))
 
 
 if __name__ == "__main__":
