@@ -9,10 +9,16 @@ What keeps it honest: each value read ahead serves the first ``get`` of its key 
 ones go to the cache; and any other operation through this object (``set``, ``add``,
 ``delete``...) or :meth:`ReadAhead.forget` drops whatever is left, so a value read before this
 request changed something is never served after it.
+
+A copy the cache holds but cannot decode (written by another version of the app whose classes
+this one does not have) is a miss (logged as a warning): the view reads Auth0 again and stores
+a copy of its own, instead of failing with a 500 until the copy expires.
 """
 
 from __future__ import annotations
 
+import logging
+import pickle
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +26,10 @@ from django.core.cache import BaseCache
 
 __all__ = ["ReadAhead"]
 
+logger = logging.getLogger("selfservice.cache")
 _ABSENT = object()
+#: What unpickling a copy written by an incompatible version raises (a class moved or renamed).
+UNDECODABLE = (AttributeError, ImportError, EOFError, IndexError, TypeError, pickle.UnpicklingError)
 
 
 class ReadAhead:
@@ -33,7 +42,10 @@ class ReadAhead:
     def read_ahead(self, keys: Iterable[str]) -> dict[str, Any]:
         """Fetch ``keys`` in one round trip for the ``get`` calls to come; returns the values found."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, Any] = self.cache.get_many(wanted) if wanted else {}
+        try:
+            found: dict[str, Any] = self.cache.get_many(wanted) if wanted else {}
+        except UNDECODABLE:
+            found = {key: value for key in wanted if (value := self.get(key, _ABSENT)) is not _ABSENT}
         self._ahead = {key: found.get(key, _ABSENT) for key in wanted}
         return found
 
@@ -41,7 +53,11 @@ class ReadAhead:
         if key in self._ahead:
             value = self._ahead.pop(key)
             return default if value is _ABSENT else value
-        return self.cache.get(key, default)
+        try:
+            return self.cache.get(key, default)
+        except UNDECODABLE as error:
+            logger.warning("Cache entry %s cannot be decoded (%s: %s); read again.", key, type(error).__name__, error)
+            return default
 
     def forget(self) -> None:
         """Drop every value read ahead (this request is about to change what they show)."""

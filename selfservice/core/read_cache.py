@@ -56,6 +56,7 @@ from selfservice.gateway.budget import waiting
 __all__ = ["USER_KINDS", "Freshness", "ReadCache", "SessionListing", "forget_user"]
 
 T = TypeVar("T")
+_Entry = Entry  # the name copies cached before core/cache_entries.py was split off were pickled under
 #: After an enrollment ticket the user finishes at Auth0: methods are read again meanwhile.
 ENROLLMENT_WINDOW = 600
 POLL_INTERVAL = 0.02

@@ -6,10 +6,18 @@ Preferences: one each); here the rules that keep a value read ahead honest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
 
+from selfservice.conf import get_settings
+from selfservice.core.cache_entries import entry_key
 from selfservice.core.read_ahead import ReadAhead
+from selfservice.emulator import Emulator
+from tests.conftest import CAROL
 
 
 def cache() -> ReadAhead:
@@ -47,3 +55,29 @@ def test_a_change_through_it_drops_every_value_read_ahead(change: str) -> None:
 
     assert ahead.get("ahead:b") == "b2"  # not b1, read ahead before the change
     assert ahead.get("ahead:a") == ("a3" if change == "set" else "a1")
+
+
+class Moved:
+    """Stands for a class of another version of the app: pickled here, gone when read back."""
+
+
+@pytest.mark.parametrize(("url", "kind"), [("selfservice:general", "user"), ("selfservice:sessions", "sessions"),
+                                           ("selfservice:security", "methods")])
+def test_a_copy_another_version_wrote_that_cannot_be_decoded_is_read_again_not_a_500(
+    client_for: Callable[[str], Client], tenant: Emulator, caplog: pytest.LogCaptureFixture, url: str, kind: str
+) -> None:
+    client = client_for(CAROL)
+    assert client.get(reverse(url)).status_code == 200
+    key = entry_key(get_settings(), kind, CAROL)
+    caches[get_settings().cache_alias].set(key, Moved(), timeout=60)
+    del globals()["Moved"]  # unpickling now fails as it would on a class that moved
+    try:
+        calls = len(tenant.requests())
+        response = client.get(reverse(url))
+    finally:
+        globals()["Moved"] = type("Moved", (), {"__module__": __name__, "__qualname__": "Moved"})
+
+    assert response.status_code == 200
+    assert len(tenant.requests()) > calls  # read again from the tenant
+    assert any("cannot be decoded" in record.getMessage() for record in caplog.records)
+    assert client.get(reverse(url)).status_code == 200
