@@ -13,6 +13,7 @@ jsonschema against the whole stored schema (:func:`selfservice.preferences.schem
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from functools import lru_cache
@@ -94,7 +95,8 @@ class PreferencesForm(forms.Form):
         fields: dict[str, forms.Field] = {}
         for name, field in type(self).base_fields.items():
             fresh = fields[name] = _clone(field)
-            fresh.widget = widget = _clone(field.widget)
+            # A widget made of widgets (none today) is copied as Django would, subwidgets and all.
+            fresh.widget = widget = copy.deepcopy(field.widget) if isinstance(field.widget, forms.MultiWidget) else _clone(field.widget)
             fresh.error_messages, fresh.validators = dict(field.error_messages), list(field.validators)
             widget.attrs = {**field.widget.attrs, **extra.get(name, {})}
             if isinstance(field, forms.ChoiceField):  # already normalized: the setters would do it again
