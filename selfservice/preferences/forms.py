@@ -96,7 +96,8 @@ class PreferencesForm(forms.Form):
         for name, field in type(self).base_fields.items():
             fresh = fields[name] = _clone(field)
             # A widget made of widgets (none today) is copied as Django would, subwidgets and all.
-            fresh.widget = widget = copy.deepcopy(field.widget) if isinstance(field.widget, forms.MultiWidget) else _clone(field.widget)
+            widget: Any = copy.deepcopy(field.widget) if isinstance(field.widget, forms.MultiWidget) else _clone(field.widget)
+            fresh.widget = widget
             fresh.error_messages, fresh.validators = dict(field.error_messages), list(field.validators)
             widget.attrs = {**field.widget.attrs, **extra.get(name, {})}
             if isinstance(field, forms.ChoiceField):  # already normalized: the setters would do it again
