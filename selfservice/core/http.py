@@ -6,16 +6,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
-__all__ = ["HtmxHttpRequest", "client_aware_login_redirect", "client_redirect", "wants_partial"]
+__all__ = ["HtmxHttpRequest", "client_aware_login_redirect", "client_redirect", "segment_urls", "wants_partial"]
+
+_PLACEHOLDER = "selfservice-path-segment"
+# What reverse() leaves unquoted in a path segment (RFC 3986 sub-delims, ~ : @), minus "/".
+_SEGMENT_SAFE = "!$&'()*+,;=~:@"
+
+
+def segment_urls(name: str, kwarg: str) -> Callable[[str], str]:
+    """``value -> reverse(name, kwargs={kwarg: value})`` for a ``<str:...>`` segment, reversing once.
+
+    For lists (a page of sessions, the MFA methods): the same path :func:`reverse` builds
+    (script prefix, mount point, quoting), with each value put where a placeholder was. A value
+    ``reverse()`` would refuse (empty, or holding a ``/``) gets "".
+    """
+    head, tail = reverse(name, kwargs={kwarg: _PLACEHOLDER}).rsplit(_PLACEHOLDER, 1)
+    return lambda value: f"{head}{quote(value, safe=_SEGMENT_SAFE)}{tail}" if value and "/" not in value else ""
 
 
 class HtmxHttpRequest(HttpRequest):

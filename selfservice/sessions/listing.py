@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
+from selfservice.core.http import segment_urls
 from selfservice.gateway import GatewayError, UpstreamMisconfigured
 from selfservice.sessions.devices import Device, describe
 
@@ -60,9 +59,6 @@ PAGE_TAKE = 50
 # revoked are hidden from the list for this long, so a revoked row does not come back on reload.
 REVOKED_MEMORY_SECONDS = 300
 REVOKED_SESSION_KEY = "selfservice_revoked_sids"
-_PLACEHOLDER = "selfservice-session-id"
-# What reverse() leaves unquoted in a path segment (RFC 3986 sub-delims, ~ : @), minus "/".
-_SEGMENT_SAFE = "!$&'()*+,;=~:@"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Auth0's authentication method names (session.authentication.methods[].name).
@@ -162,13 +158,8 @@ def order_sessions(sessions: Iterable[Session], current_sid: str | None) -> tupl
 
 
 def revoke_urls() -> Callable[[str], str]:
-    """``session id -> its revoke URL``, reversing once per page instead of once per row.
-
-    The same path :func:`django.urls.reverse` builds (script prefix, mount point, quoting of a
-    path segment), with the id put where a placeholder was.
-    """
-    head, tail = reverse("selfservice:revoke-session", args=[_PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
-    return lambda session_id: f"{head}{quote(session_id, safe=_SEGMENT_SAFE)}{tail}"
+    """``session id -> its revoke URL``, reversing once per page instead of once per row."""
+    return segment_urls("selfservice:revoke-session", "session_id")
 
 
 def row_for(session: Session, current_sid: str | None, revoke_url: Callable[[str], str] | None = None) -> SessionRow:

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 from selfservice.core.adapter import DefaultAdapter
 from selfservice.emulator import Emulator
+from selfservice.emulator.records import build_method
 from selfservice.gateway import AuthenticationMethod, Factor
 from selfservice.models import AuditEvent
 from selfservice.security.mfa import build_overview, offered_factor_names
@@ -489,7 +490,9 @@ def test_the_tab_speaks_spanish(client_for: Callable[[str], Client]) -> None:
 
 
 def test_an_id_that_cannot_travel_in_a_path_segment_gets_no_remove_button() -> None:
-    from selfservice.security.views import remove_url as button_url
+    from selfservice.security.views import remove_urls
+
+    button_url = remove_urls()
 
     overview = build_overview(ALL_ON, [_method("webauthn-roaming|a/b", "webauthn-roaming"), _method("totp|x?y#z", "totp")])
     slash, odd = overview.find("webauthn-roaming|a/b"), overview.find("totp|x?y#z")
@@ -504,3 +507,20 @@ def test_the_confirm_step_is_a_partial_for_htmx(logged_in_client: Client, tenant
     assert response.status_code == 200
     assert response.templates[0].name == "selfservice/partials/security_remove.html"
     assert mutations(tenant) == []
+
+
+def test_each_remove_link_is_exactly_what_reverse_builds_and_an_id_with_a_slash_gets_none(
+    client_for: Any, tenant: Emulator
+) -> None:
+    # Reversed once per page with the id put in place: the same quoting as reverse() per method.
+    odd = ["webauthn-roaming|dev_odd id+~:@!$&'()*,;=%é", "webauthn-roaming|dev_a/b", "totp|dev_Ab12"]
+    for number, id_ in enumerate(odd):
+        tenant.tenant.methods[CAROL].append(build_method({"type": id_.split("|")[0], "id": id_, "name": f"Key {number}"}))
+
+    html = client_for(CAROL).get(URL).content.decode()
+
+    for id_ in (odd[0], odd[2]):
+        expected = remove_url(id_).replace("&", "&amp;").replace("'", "&#x27;")
+        assert f'href="{expected}"' in html, id_
+    assert "Key 1" in html  # the method with a "/" in its id is listed, without a remove link
+    assert "dev_a%2Fb" not in html and "dev_a/b/remove" not in html
