@@ -90,15 +90,17 @@ _NO_MONTH = 28 * 86400
 
 @lru_cache(maxsize=4096)
 def _short_words(past: bool, seconds: int, language: str | None) -> str:
-    """What ``relative_text`` says for ``seconds`` (60 up to 28 days) elapsed or to come, escaped."""
+    """What :func:`relative_text` says for ``seconds`` (60 up to 28 days) elapsed or to come."""
     name, count = next((name, seconds // size) for name, size in _CHUNKS if seconds >= size)
-    return str(escape(_phrase(past, _unit_text(name, count, language).replace(" ", "\xa0"), language)))
+    return _phrase(past, _unit_text(name, count, language).replace(" ", "\xa0"), language)
 
 
 def relative_text(moment: datetime, now: datetime | None = None, language: str | None = None) -> str:
     """The words for ``moment`` seen from ``now`` (default: the current time), translated.
 
-    ``language``: the active language, when the caller already knows it.
+    Under 28 days they come straight from the elapsed seconds, once per number, direction and
+    language; beyond, Django's ``timesince`` does the calendar arithmetic. ``language``: the
+    active language, when the caller already knows it.
     """
     if now is None:
         now = timezone.now() if timezone.is_aware(moment) else datetime.now()
@@ -106,22 +108,15 @@ def relative_text(moment: datetime, now: datetime | None = None, language: str |
     if abs(delta) < JUST_NOW:
         return gettext("just now") if delta >= timedelta(0) else gettext("in less than a minute")
     past = delta > timedelta(0)
-    units = _units(get_language() if language is None else language)
-    amount = (timesince(moment, now, time_strings=units, depth=1) if past
-              else timeuntil(moment, now, time_strings=units, depth=1))
-    return _phrase(past, amount, get_language() if language is None else language)
-
-
-def _relative_html(moment: datetime, language: str | None) -> str:
-    """:func:`relative_text` escaped: under 28 days straight from the elapsed seconds, once per number."""
-    now = timezone.now() if timezone.is_aware(moment) else datetime.now()
-    delta = now - moment
-    past = delta > timedelta(0)
+    language = get_language() if language is None else language
     span = delta if past else -delta
     seconds = span.days * 86400 + span.seconds  # timesince ignores microseconds too
-    if span >= JUST_NOW and seconds < _NO_MONTH:
+    if seconds < _NO_MONTH:
         return _short_words(past, seconds, language)
-    return str(escape(relative_text(moment, now, language)))
+    units = _units(language)
+    amount = (timesince(moment, now, time_strings=units, depth=1) if past
+              else timeuntil(moment, now, time_strings=units, depth=1))
+    return _phrase(past, amount, language)
 
 
 def locale_format(name: str) -> str:
@@ -157,7 +152,7 @@ def relative_time(value: object) -> SafeString | str:
         return ""
     language = get_language()
     iso, exact = _moment(value, timezone.get_current_timezone(), language)
-    return SafeString(f'<time datetime="{iso}" title="{exact}">{_relative_html(value, language)}</time>')
+    return SafeString(f'<time datetime="{iso}" title="{exact}">{escape(relative_text(value, language=language))}</time>')
 
 
 @register.filter
