@@ -286,19 +286,18 @@ class ReadCache:
 
     # -- the cache ----------------------------------------------------------------------------------
 
-    def read_ahead(self, *kinds: str, also: tuple[str, ...] = ()) -> dict[str, Any]:
+    def read_ahead(self, *kinds: str, also: tuple[str, ...] = ()) -> None:
         """One cache round trip for the owner's ``kinds`` this request is about to read.
 
         ``"methods"`` brings whether an enrollment is in progress, ``"factors"`` the tenant's
-        fallback copy; ``also``'s keys (of this cache) come along and their values are returned.
+        fallback copy; ``also``'s keys (of this cache, read through :attr:`cache`) come along.
         """
         keys = [entry_key(self.settings, kind, self.owner) for kind in kinds if kind in USER_KINDS]
         if "methods" in kinds:
             keys.append(self._pending_key(self.owner))
         if "factors" in kinds:
             keys.append(self._factors_key())
-        found = self.cache.read_ahead([*keys, *also])
-        return {key: found[key] for key in also if key in found}
+        self.cache.read_ahead([*keys, *also])
 
     def _forget(self, user_id: str, kinds: tuple[str, ...] = USER_KINDS) -> None:
         self.cache.forget()
