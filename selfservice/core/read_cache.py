@@ -64,11 +64,13 @@ POLL_INTERVAL = 0.02
 
 @dataclass(frozen=True)
 class Freshness:
-    """How one kind was served: ``age`` seconds since Auth0 answered; ``stale`` past its TTL."""
+    """How one kind was served: ``age`` seconds since Auth0 answered (at ``at``, a timestamp);
+    ``stale`` past its TTL."""
 
     kind: str
     age: int
     stale: bool
+    at: float
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,8 @@ class ReadCache:
         return Entry(entry.at, entry.owner, unpack(entry.value)) if isinstance(entry.value, Packed) else entry
 
     def _mark(self, kind: str, entry: Entry, *, stale: bool) -> Any:
-        self.served[kind] = Freshness(kind, max(int(time.time() - entry.at), 0), stale)
+        now = time.time()
+        self.served[kind] = Freshness(kind, max(int(now - entry.at), 0), stale, min(entry.at, now))
         return entry.value
 
     def _fresh_ttl(self, kind: str, user_id: str) -> int:

@@ -11,16 +11,16 @@ import logging
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -183,10 +183,12 @@ class AccountMixin(LoginRequiredMixin):
             return {}
         query = self.request.GET.copy()
         query["refresh"] = "1"
-        oldest = max(served.age for served in cache.served.values())
+        oldest = min(cache.served.values(), key=lambda served: served.at)
         return {
-            "data_age": oldest,
-            "data_as_of": timezone.now() - timedelta(seconds=oldest),
+            "data_age": oldest.age,
+            # The instant Auth0 answered, in whole seconds: the same moment on every view of the
+            # copy, so its text is formatted once (selfservice_time keeps it per moment).
+            "data_as_of": datetime.fromtimestamp(int(oldest.at), tz=UTC if settings.USE_TZ else None),
             "data_stale_age": cache.stale_age,
             "refresh_url": f"{self.tab_url()}?{query.urlencode()}",
         }

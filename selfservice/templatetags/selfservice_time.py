@@ -19,7 +19,7 @@ side, so ``N`` is shown as ``F`` ("November 30, 2026"); every other part is the 
 
 ``relative_time`` and ``absolute_time`` are what a Sessions page of 20 rows calls 60 times,
 so the exact text (one ``date_format``, the slowest part) is kept per moment, zone and
-language in a bounded cache:
+language in a bounded cache (``absolute_date``'s per day or moment, zone and language):
 the same sessions are shown again and again, and the key holds everything the text depends on
 (cleared when a format setting changes).
 
@@ -139,10 +139,18 @@ def _moment(value: datetime, zone: tzinfo, language: str | None) -> tuple[str, s
     return local.isoformat(timespec="seconds"), str(escape(formats.date_format(local, locale_format("DATETIME_FORMAT"))))
 
 
-def _local(value: datetime) -> tuple[datetime, str]:
-    """``value`` in the active time zone, and its ``datetime=`` attribute (with the offset)."""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return local, local.isoformat(timespec="seconds")
+@lru_cache(maxsize=4096)
+def _day(value: date, zone: tzinfo, language: str | None) -> tuple[str, str]:
+    """``value``'s ``datetime=`` attribute and date text (``DATE_FORMAT``) in ``zone`` and ``language``.
+
+    A datetime is shown on its day in ``zone``; a date as it is (its key never equals a datetime's).
+    """
+    local: date = value
+    iso = value.isoformat()
+    if isinstance(value, datetime):
+        moment = value.astimezone(zone) if timezone.is_aware(value) else value
+        local, iso = moment, moment.isoformat(timespec="seconds")
+    return iso, str(escape(formats.date_format(local, locale_format("DATE_FORMAT"))))
 
 
 @register.filter
@@ -167,19 +175,16 @@ def absolute_time(value: object) -> SafeString | str:
 @register.filter
 def absolute_date(value: object) -> SafeString | str:
     """A ``<time datetime=…>`` element with the date (``DATE_FORMAT``); "" for anything but a date or datetime."""
-    local: date
-    if isinstance(value, datetime):
-        local, iso = _local(value)
-    elif isinstance(value, date):
-        local, iso = value, value.isoformat()
-    else:
+    if not isinstance(value, date):
         return ""
-    return SafeString(f'<time datetime="{iso}">{escape(formats.date_format(local, locale_format("DATE_FORMAT")))}</time>')
+    iso, text = _day(value, timezone.get_current_timezone(), get_language())
+    return SafeString(f'<time datetime="{iso}">{text}</time>')
 
 
 def _forget_formats(*, setting: str, **kwargs: Any) -> None:
     if setting in {"DATETIME_FORMAT", "DATE_FORMAT", "FORMAT_MODULE_PATH", "USE_L10N", "LANGUAGES", "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ"}:
         _moment.cache_clear()
+        _day.cache_clear()
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
         for cached in (_unit_text, _units, _phrase, _short_words):
             cached.cache_clear()

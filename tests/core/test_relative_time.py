@@ -7,8 +7,10 @@ and the exact moment as ``title``, both in the active time zone, the words trans
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.template import Context, Template
@@ -19,7 +21,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 
 from selfservice.emulator import Emulator
-from tests.conftest import ALICE
+from tests.conftest import ALICE, CAROL
 from tests.sessions.test_sessions import iso
 
 SESSIONS = reverse("selfservice:sessions")
@@ -101,6 +103,36 @@ def test_the_security_tab_shows_when_a_method_was_last_used(logged_in_client: Cl
 
     assert times(html) == ["3 days ago"]
     assert "Last used" in html
+
+
+def test_a_warm_revisit_formats_no_date(client_for: Any, tenant: Emulator) -> None:
+    """Every exact date and time a tab shows is kept per moment, zone and language, the "Updated"
+    time included (it is the instant Auth0 answered, not "now minus the copy's age")."""
+    client = client_for(CAROL)
+    pages = [reverse(f"selfservice:{tab}") for tab in ("general", "preferences", "security", "sessions")]
+    for page in pages:
+        client.get(page)
+
+    with mock.patch("django.utils.formats.date_format", wraps=formats.date_format) as date_format:
+        for page in pages:
+            assert client.get(page).status_code == 200
+
+    assert date_format.call_count == 0
+
+
+def test_updated_names_the_instant_auth0_answered(logged_in_client: Client, tenant: Emulator) -> None:
+    general = reverse("selfservice:general")
+    before = datetime.now(UTC).replace(microsecond=0)
+    first = logged_in_client.get(general).content.decode()
+    after = datetime.now(UTC)
+    time.sleep(1.05 - after.microsecond / 1e6)  # into the next second: "now" has moved on
+    again = logged_in_client.get(general).content.decode()
+
+    updated = [TIME.search(FRESHNESS.search(html).group()) for html in (first, again)]  # type: ignore[union-attr]
+
+    assert all(match is not None for match in updated)
+    moments = {datetime.fromisoformat(match.group(1)) for match in updated if match}
+    assert len(moments) == 1 and before <= moments.pop() <= after
 
 
 @pytest.mark.parametrize(
