@@ -80,6 +80,10 @@ class Server(BaseHandler):
         response.close()
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
+        # As a browser does: the CSRF cookie the first page set is sent from then on (without
+        # it, every request would mint a new secret and set the cookie again).
+        for name, morsel in response.cookies.items():
+            self.factory.cookies[name] = morsel.value
         return elapsed, response
 
 

@@ -71,7 +71,11 @@ client.force_login(user)
 session = client.session
 session["selfservice_auth0_user_id"] = [str(user.pk), uid]  # what a real sign-in keeps
 session.save()
-print(client.cookies["sessionid"].value)
+# A browser has the CSRF cookie after its first page; without one, every request would mint a
+# new secret and set the cookie again (work no real visitor's requests do).
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.crypto import get_random_string
+print(f"sessionid={client.cookies['sessionid'].value}; csrftoken={get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)}")
 """
 
 
@@ -90,7 +94,10 @@ def _create_database(name: str) -> None:
 
 
 class Window:
-    """``clients`` threads requesting ``path`` for ``seconds``; counts 200s and anything else."""
+    """``clients`` threads requesting ``path`` for ``seconds``; counts 200s and anything else.
+
+    ``cookie``: the ``Cookie`` header a signed-in browser sends (session and CSRF cookies).
+    """
 
     def __init__(self, port: int, cookie: str, clients: int) -> None:
         self.port, self.cookie, self.clients = port, cookie, clients
@@ -98,7 +105,7 @@ class Window:
     def run(self, path: str, headers: dict[str, str], seconds: float) -> tuple[float, int]:
         ok, bad = [0] * self.clients, [0] * self.clients
         stop = time.monotonic() + seconds
-        sent = {**headers, "Cookie": f"sessionid={self.cookie}", "Host": "127.0.0.1"}
+        sent = {**headers, "Cookie": self.cookie, "Host": "127.0.0.1"}
 
         def client(index: int) -> None:
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
