@@ -22,6 +22,10 @@ without the test client's own work. Each round times the three in a rotating ord
 ratios are the medians over all rounds of that round's tab/bare and bare/static.
 Targets (benchmarks/RESULTS.md): tab <= 1.2x bare, bare <= 3x static.
 
+Sessions are ``cached_db``, as docs/deployment.md recommends (the login check then reads the
+session from the cache); ``--sessions django.contrib.sessions.backends.db`` measures the plain
+database engine, which earlier tables used.
+
 ``--no-gc`` turns Python's cyclic garbage collector off for the timed rounds. A collection
 pauses whichever request happens to run, so in two processes (two versions of the code) every
 kind of request also pays for the other kinds' garbage; without it the before/after ratios
@@ -47,7 +51,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/bench_render
 
 from django.core.handlers.base import BaseHandler  # noqa: E402
 from django.template.response import SimpleTemplateResponse  # noqa: E402
-from django.test import RequestFactory  # noqa: E402
+from django.test import RequestFactory, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
@@ -60,6 +64,8 @@ WARM = {"READ_CACHE_TTL": {"user": 86400, "methods": 86400, "sessions": 86400}, 
 # What differs between two renders of one context: CSRF tokens, signed form state, "as of" seconds.
 PER_REQUEST = re.compile(rb'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": ?|name="_state" value=|datetime=)"[^"]*"')
 KINDS = ("tab", "bare", "static", "bare_login", "static_login")
+#: What docs/deployment.md recommends: the session from the cache, the database on a miss.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 class Server(BaseHandler):
@@ -123,8 +129,8 @@ def collector(enabled: bool) -> Any:
         gc.enable()
 
 
-def rows(user: str, rounds: int, warmup: int, gc_on: bool = True) -> list[dict[str, Any]]:
-    with inprocess.tenant(Emulator(seed="demo"), **WARM):
+def rows(user: str, rounds: int, warmup: int, gc_on: bool = True, sessions: str = SESSION_ENGINE) -> list[dict[str, Any]]:
+    with override_settings(SESSION_ENGINE=sessions), inprocess.tenant(Emulator(seed="demo"), **WARM):
         client = inprocess.client_for(user)
         server = Server(client)
         cases = []
@@ -173,13 +179,14 @@ def summarize(case: dict[str, Any]) -> dict[str, Any]:
             "bytes": len(case["bytes"]["tab"]), "same": same}
 
 
-def table(user: str = "auth0|carol", rounds: int = 300, warmup: int = 20, gc_on: bool = True) -> str:
-    results = [summarize(case) for case in rows(user, rounds, warmup, gc_on)]
+def table(user: str = "auth0|carol", rounds: int = 300, warmup: int = 20, gc_on: bool = True,
+          sessions: str = SESSION_ENGINE) -> str:
+    results = [summarize(case) for case in rows(user, rounds, warmup, gc_on, sessions)]
     worst_view = max(r["tab_bare"] for r in results)
     worst_render = max(r["bare_static"] for r in results)
     lines = [
         f"Server time per tab: the view vs the bare render vs static bytes (user {user}, warm read cache, "
-        f"in-process emulator; N = {results[0]['n']} interleaved rounds per row after {warmup} warm-up rounds; "
+        f"in-process emulator, sessions {sessions.rsplit('.', 1)[-1]}; N = {results[0]['n']} interleaved rounds per row after {warmup} warm-up rounds; "
         f"medians{'' if gc_on else '; garbage collector off while timing'})",
         f"code: {inprocess.code_version()}",
         "",
@@ -207,8 +214,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="untimed rounds first")
     parser.add_argument("--user", default="auth0|carol", help="demo user (carol: 40 sessions, 6 methods)")
     parser.add_argument("--no-gc", action="store_true", help="garbage collector off while timing (compare versions)")
+    parser.add_argument("--sessions", default=SESSION_ENGINE,
+                        help="SESSION_ENGINE (default: cached_db, as docs/deployment.md recommends)")
     args = parser.parse_args()
-    print(table(args.user, args.rounds, args.warmup, gc_on=not args.no_gc))
+    print(table(args.user, args.rounds, args.warmup, gc_on=not args.no_gc, sessions=args.sessions))
 
 
 if __name__ == "__main__":

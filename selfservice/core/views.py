@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages import get_messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -181,7 +181,7 @@ class AccountMixin(LoginRequiredMixin):
         cache = self.__dict__.get("gateway")  # only a gateway this request used has read anything
         if not isinstance(cache, ReadCache) or not cache.served:
             return {}
-        query = self.request.GET.copy()
+        query = self.request.GET.copy() if self.request.GET else QueryDict(mutable=True)
         query["refresh"] = "1"
         oldest = min(cache.served.values(), key=lambda served: served.at)
         return {
