@@ -19,7 +19,7 @@ from django.template import Context
 from django.utils.translation import gettext, pgettext
 
 from selfservice.core.shipped_templates import output, render_each, writable
-from selfservice.templatetags.selfservice_time import absolute_date, relative_time
+from selfservice.templatetags.selfservice_time import Moments
 
 __all__ = ["METHOD_TEMPLATE", "render_methods"]
 
@@ -39,10 +39,11 @@ def render_methods(context: Context, entries: Iterable[Any], factor: Any = None)
         "remove_label": gettext("Remove %(label)s"),
     }
     title = getattr(factor, "title", None) if factor is not None else None
-    return "".join(_method(entry, title, words) for entry in entries)
+    moments = Moments()
+    return "".join(_method(entry, title, words, moments) for entry in entries)
 
 
-def _method(entry: Any, title: Any, words: dict[str, str]) -> str:
+def _method(entry: Any, title: Any, words: dict[str, str], moments: Moments) -> str:
     method = entry.method
     label = output(method.label)
     named = method.label != title  # the factor's heading already names a method called like it
@@ -52,8 +53,8 @@ def _method(entry: Any, title: Any, words: dict[str, str]) -> str:
         name = (f'<p class="selfservice-method-name">{label if named else ""}'
                 f'{badge if not method.confirmed else ""}</p>')
     detail = f'<p class="selfservice-muted">{output(method.detail)}</p>' if method.detail else ""
-    added = f'{words["added"]} {absolute_date(method.added)} · ' if method.added else ""
-    used = f'{words["last_used"]} {relative_time(method.last_used)}' if method.last_used else words["never_used"]
+    added = f'{words["added"]} {moments.day(method.added)} · ' if method.added else ""
+    used = f'{words["last_used"]} {moments.relative(method.last_used)}' if method.last_used else words["never_used"]
     remove = ""
     if entry.remove_url:
         url = output(entry.remove_url)

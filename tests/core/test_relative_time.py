@@ -120,6 +120,19 @@ def test_a_warm_revisit_formats_no_date(client_for: Any, tenant: Emulator) -> No
     assert date_format.call_count == 0
 
 
+@pytest.mark.parametrize("tab", ["general", "preferences", "security", "sessions"])
+def test_every_tab_renders_on_a_site_without_time_zones(client_for: Any, tenant: Emulator, settings: Any, tab: str) -> None:
+    """USE_TZ = False: Auth0's moments are still aware; "now" must be too, or the subtraction fails."""
+    settings.USE_TZ = False
+    client = client_for(CAROL)
+    first = client.get(reverse(f"selfservice:{tab}"))
+    again = client.get(reverse(f"selfservice:{tab}"))  # from the cache: "Updated" is a naive moment
+
+    assert first.status_code == again.status_code == 200
+    assert len(times(again.content.decode())) >= (20 if tab == "sessions" else 0)
+    assert ("Updated" in again.content.decode()) is (tab != "preferences")  # no schema here: nothing read
+
+
 def test_updated_names_the_instant_auth0_answered(logged_in_client: Client, tenant: Emulator) -> None:
     general = reverse("selfservice:general")
     before = datetime.now(UTC).replace(microsecond=0)

@@ -96,10 +96,22 @@ def test_the_rows_are_the_bytes_the_shipped_template_renders(
     assert ROW in templates_used(logged_in_client, url, **headers)  # the override's copy: as a template
 
 
-def test_the_shipped_row_template_is_not_rendered_per_row(logged_in_client: Client, varied: None) -> None:
+def test_the_shipped_row_and_icon_templates_are_not_rendered_per_row(logged_in_client: Client, varied: None) -> None:
+    logged_in_client.get(URL)  # the icons of these kinds, rendered once in this process if not yet
     used = templates_used(logged_in_client)
 
-    assert ROW not in used and ICON in used  # rows written in Python; the icon through its template
+    assert ROW not in used and ICON not in used
+
+
+def test_the_kept_icons_are_named_in_the_pages_language(logged_in_client: Client, varied: None) -> None:
+    icon_names = re.compile(r'<svg class="selfservice-device-icon[^"]*" role="img" aria-label="([^"]+)"')
+    english = set(icon_names.findall(page(logged_in_client)))
+    with translation.override("es"):
+        spanish = set(icon_names.findall(page(logged_in_client)))
+    again = set(icon_names.findall(page(logged_in_client)))
+
+    assert {"Computer", "Phone"} <= english == again
+    assert {"Ordenador", "Teléfono"} <= spanish and not english & spanish
 
 
 def test_shared_applications_and_methods_drop_the_same_facts_both_ways(
