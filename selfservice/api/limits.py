@@ -1,10 +1,11 @@
 """The pages' rate limits, for API callers: per Auth0 user and per client IP.
 
 Every operation counts against ``read.user``/``read.ip`` (GET) or ``write.user``/``write.ip``
-(everything else), and a mutation also against its own named limit (``profile.update``,
-``email.change`` ...) and that limit's ``.ip`` twin when one is set, exactly like the page
-doing the same thing. Counters are keyed by the Auth0 user id, so a bearer caller and the same
-user's browser share them. Over a limit: 429 with ``Retry-After``, before any upstream call.
+(everything else; ``core.request_counters``, keyed by the Auth0 user id, so a bearer caller and
+the same user's browser share them), and a mutation also against its own named limit
+(``profile.update``, ``email.change`` ...) and that limit's ``.ip`` twin when one is set
+(django-ratelimit, keyed by the Auth0 user id here and by the Django user on the pages).
+Over a limit: 429 with ``Retry-After``, before any upstream call.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from selfservice.api.auth import Caller
 from selfservice.api.problems import ApiProblem
 from selfservice.core.ratelimits import GROUP_PREFIX, client_ip, rate_for
+from selfservice.core.request_counters import over_request_limit
 
 __all__ = ["check"]
 
@@ -23,11 +25,8 @@ __all__ = ["check"]
 def check(request: HttpRequest, caller: Caller, name: str | None = None) -> None:
     """Count this request; raise 429 for the first limit it is over (every counter still counts)."""
     kind = "read" if request.method in ("GET", "HEAD") else "write"
-    names = [(f"{kind}.user", "user"), (f"{kind}.ip", "ip")]
-    if name:
-        names += [(name, "user"), (f"{name}.ip", "ip")]
-    over: tuple[str, int] | None = None
-    for limit, scope in names:
+    over = over_request_limit(kind, caller.auth0_user_id, client_ip(request))
+    for limit, scope in ([(name, "user"), (f"{name}.ip", "ip")] if name else []):
         if rate_for(limit) is None:
             continue
         subject = caller.auth0_user_id if scope == "user" else client_ip(request)

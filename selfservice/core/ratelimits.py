@@ -7,7 +7,8 @@ defaults in :data:`selfservice.conf.DEFAULTS`. Counters live in the cache django
 Memcached), or each process counts on its own.
 
 Limits never block by raising: the view checks :func:`is_limited` and renders the tab with a
-429 and a clear message, keeping what the user typed.
+429 and a clear message, keeping what the user typed. The per-request limits (``read.*``,
+``write.*``) are counted by :mod:`selfservice.core.request_counters` instead.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from selfservice.conf import get_settings
 
-__all__ = ["GROUP_PREFIX", "client_ip", "is_limited", "limit", "rate_for", "request_limit", "retry_after"]
+__all__ = ["GROUP_PREFIX", "client_ip", "is_limited", "limit", "rate_for", "retry_after"]
 
 GROUP_PREFIX = "selfservice."
 
@@ -87,24 +87,3 @@ def client_ip(request: HttpRequest) -> str:
 
 def _ip_key(group: str, request: HttpRequest) -> str:
     return client_ip(request)
-
-
-def request_limit(request: HttpRequest) -> tuple[str, int | None] | None:
-    """Count this account-page request per user and per IP; the limit it is over, if any.
-
-    Reads (GET, HEAD) count against ``read.user`` / ``read.ip``, everything else against
-    ``write.user`` / ``write.ip``. Returns ``(name, seconds to wait)`` for the first limit the
-    request exceeds, else None. Every counter is incremented, so a refused request still counts.
-    """
-    kind = "read" if request.method in ("GET", "HEAD") else "write"
-    over: tuple[str, int | None] | None = None
-    for scope, key in (("user", "user"), ("ip", _ip_key)):
-        name = f"{kind}.{scope}"
-        if rate_for(name) is None:
-            continue
-        group = GROUP_PREFIX + name
-        if is_ratelimited(request, group=group, key=key, rate=_rate, method=ALL, increment=True) and over is None:
-            usage = get_usage(request, group=group, key=key, rate=_rate, method=ALL, increment=False)
-            wait = int(usage["time_left"]) if usage and usage.get("time_left", -1) >= 0 else None
-            over = (name, max(wait, 1) if wait is not None else None)
-    return over

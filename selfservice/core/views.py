@@ -31,6 +31,7 @@ from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_
 from selfservice.core.http import client_aware_login_redirect, wants_partial
 from selfservice.core.read_back import Truth, read_back
 from selfservice.core.read_cache import ReadCache
+from selfservice.core.request_counters import request_limit
 from selfservice.gateway import (
     GatewayError,
     NotFound,
@@ -142,10 +143,10 @@ class AccountMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        over = ratelimits.request_limit(request)
+        auth0_user_id = resolve_auth0_user_id(request)
+        over = request_limit(request, auth0_user_id)
         if over is not None:
             return self.too_many_requests(*over)
-        auth0_user_id = resolve_auth0_user_id(request)
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id

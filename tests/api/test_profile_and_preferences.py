@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent, PreferenceSchema
@@ -155,3 +156,18 @@ def test_our_own_limit_is_429_before_any_upstream_call(bearer: Callable[..., Cli
 
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert problem(refused)["limit"] == "profile.update" and api_tenant.requests() == []
+
+
+def test_a_bearer_caller_and_the_same_users_browser_share_the_read_limit(
+    bearer: Callable[..., Client], logged_in_client: Client, settings: Any
+) -> None:
+    off = {"read.user": "2/m", "read.ip": None, "write.user": None, "write.ip": None}
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {**settings.SELFSERVICE.get("RATELIMIT", {}), **off}}
+    api = bearer("alice@example.com")
+    assert api.get(f"{BASE}/me").status_code == 200
+    assert logged_in_client.get(reverse("selfservice:general")).status_code == 200  # Alice's browser
+
+    refused = api.get(f"{BASE}/me")
+
+    assert refused.status_code == 429 and problem(refused)["limit"] == "read.user"
+    assert 1 <= int(refused["Retry-After"]) <= 60

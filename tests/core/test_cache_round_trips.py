@@ -79,5 +79,17 @@ def test_a_warm_tab_reads_what_it_shows_and_writes_nothing(
     calls = dict(cache_calls)
     assert sum(cache_calls[name, "site"] for name in WRITES) == 0, calls
     assert sum(cache_calls[name, "site"] for name in READS) == WARM_READS[tab], calls
-    # The read limits, per user and per IP: django-ratelimit's add (refused: the counter exists) + incr.
-    assert {op: n for (op, kind), n in cache_calls.items() if kind == "limits"} == {"add": 2, "incr": 2}, calls
+    # The read limits, per user and per IP: one incr each (the window's counters exist already).
+    assert {op: n for (op, kind), n in cache_calls.items() if kind == "limits"} == {"incr": 2}, calls
+
+
+def test_the_first_request_of_a_window_adds_its_counters(
+    client_for: Callable[[str], Client], cache_calls: collections.Counter[tuple[str, str]]
+) -> None:
+    carol = client_for(CAROL)
+    cache_calls.clear()
+
+    assert carol.get(reverse("selfservice:sessions"), headers=HTMX).status_code == 200
+
+    # incr finds no counter (ValueError), add creates it: per user and per IP.
+    assert {op: n for (op, kind), n in cache_calls.items() if kind == "limits"} == {"incr": 2, "add": 2}
