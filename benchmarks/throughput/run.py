@@ -16,6 +16,9 @@ as an htmx partial, ``--clients`` threads (one keep-alive connection each) reque
 - **bare**: the same without the login check;
 - **static**: the tab's bytes.
 
+``--request-limits`` counts every request against ``read.user`` / ``read.ip`` as a site does
+(with rates no run reaches); by default those limits are off.
+
 Each window's requests/s is 200s answered / seconds; a row's ratios are medians over rounds.
 The target (benchmarks/RESULTS.md): tab >= 0.8 x the bare render's requests/s. The clients run
 on the same two CPUs as the server: every window pays for them alike.
@@ -163,7 +166,8 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace, load: str) -> st
     lines = [
         f"Requests/s per tab under load vs the bare render (gunicorn {args.workers} x {args.threads} gthread, "
         f"PostgreSQL, Redis; {args.clients} keep-alive clients on the same machine; {args.rounds} rounds of "
-        f"{args.window:g} s windows per kind, rotating; medians; user {USER}; load average {load}; "
+        f"{args.window:g} s windows per kind, rotating; medians; user {USER}; "
+        f"request limits {'counted' if args.request_limits else 'off'}; load average {load}; "
         f"code: {code_version(ROOT)})",
         "",
         "| tab | tab req/s | bare + login req/s | bare req/s | static req/s | **tab / (bare + login)** | tab / bare | non-200 |",
@@ -184,6 +188,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per row (kinds in a rotating order)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--request-limits", action="store_true",
+                        help="count every request against read.user / read.ip as a site does (rates too high to refuse)")
     args = parser.parse_args()
     prefix = f"selfservice-throughput-{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="selfservice-throughput-") as folder:
@@ -192,6 +198,8 @@ def main() -> int:
             tenant_port, site_port = free_port(), free_port()
             tenant = f"http://127.0.0.1:{tenant_port}"
             env = _env(tenant, prefix)
+            if args.request_limits:
+                env["SELFSERVICE_BENCH_REQUEST_LIMITS"] = "1"
             emulator = children.start("emulator", [sys.executable, "-m", "selfservice.emulator", "--port", str(tenant_port),
                                                    "--seed", "demo"], env=env, cwd=ROOT)
             wait_for_port("127.0.0.1", tenant_port, 30, emulator)
