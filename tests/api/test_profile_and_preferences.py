@@ -158,6 +158,7 @@ def test_our_own_limit_is_429_before_any_upstream_call(bearer: Callable[..., Cli
     assert problem(refused)["limit"] == "profile.update" and api_tenant.requests() == []
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_a_bearer_caller_and_the_same_users_browser_share_the_read_limit(
     bearer: Callable[..., Client], logged_in_client: Client, settings: Any
 ) -> None:

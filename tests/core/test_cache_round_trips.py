@@ -63,6 +63,7 @@ WARM_READS = {
 }
 
 
+@pytest.mark.usefixtures("one_minute_window")  # the read limits' counters: one window for the whole test
 @pytest.mark.parametrize("tab", list(WARM_READS))
 def test_a_warm_tab_reads_what_it_shows_and_writes_nothing(
     client_for: Callable[[str], Client], cache_calls: collections.Counter[tuple[str, str]], tab: str

@@ -11,7 +11,7 @@ from django.urls import reverse
 from selfservice.emulator import Emulator
 from tests.conftest import ALICE, CAROL, HTMX
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_minute_window")]
 
 GENERAL = reverse("selfservice:general")
 
