@@ -8,6 +8,10 @@ widgets, labels and errors are the form's own (``str(field)``, ``label_tag()``, 
 under the engine's escaping (``shipped_templates.output``). ``preference_errors.html`` is written the
 same way while it is the shipped one, else rendered as a template for each field.
 
+The markup of an unbound form's field (a GET of the tab) is kept per form class, field, value,
+language and widget attributes (at most 4,096 fields in a process): twelve fields were most of
+the tab's remaining template time. A bound form (a POST with its errors) is written every time.
+
 A site's own ``preference_field.html`` is rendered as a template per field, with ``field`` set.
 ``tests/preferences/test_field_markup.py`` renders the tab both ways and compares the bytes.
 """
@@ -15,9 +19,12 @@ A site's own ``preference_field.html`` is rendered as a template per field, with
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.core.signals import setting_changed
 from django.forms import BoundField
 from django.template import Context
+from django.utils.translation import get_language
 
 from selfservice.core.shipped_templates import output, render_each, writable
 
@@ -25,6 +32,11 @@ __all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
 
 FIELD_TEMPLATE = "selfservice/includes/preference_field.html"
 ERRORS_TEMPLATE = "selfservice/includes/preference_errors.html"
+#: An unbound field's markup per key (see ``_key``): the form a GET shows is the same for every
+#: user with the same value in a field, and most fields hold the schema's default.
+_KEPT: dict[tuple[Any, ...], str] = {}
+_MOST_KEPT = 4096
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
@@ -36,7 +48,43 @@ def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
     def errors(field: BoundField) -> str:
         return render_each(context, ERRORS_TEMPLATE, [{"field": field}])[0] if own_errors else _errors(field)
 
-    return "".join(_field(field, errors) for field in fields)
+    if own_errors:
+        return "".join(_field(field, errors) for field in fields)
+    return "".join(_kept_field(field, errors) for field in fields)
+
+
+def _kept_field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
+    """``_field``, kept for an unbound form: the markup is a function of the key below."""
+    key = _key(field)
+    if key is None:
+        return _field(field, errors)
+    markup = _KEPT.get(key)
+    if markup is None:
+        if len(_KEPT) >= _MOST_KEPT:
+            _KEPT.clear()
+        markup = _KEPT[key] = _field(field, errors)
+    return markup
+
+
+def _key(field: BoundField) -> tuple[Any, ...] | None:
+    """Everything an unbound field's markup depends on, or None when it cannot be kept.
+
+    The form class (its fields, labels, help and choices), the field and its widget's attrs
+    (the inline-validation URL), the form's ids and renderer, the language (labels, number
+    formats) and the value shown, when that is a plain value or a list of plain values.
+    """
+    form = field.form
+    if form.is_bound:
+        return None
+    value = field.value()
+    values = value if isinstance(value, list | tuple) else (value,)
+    if not all(isinstance(each, _PLAIN) for each in values):
+        return None
+    shown = tuple((type(each).__name__, each) for each in values)
+    widget = field.field.widget
+    attrs = tuple(sorted((name, str(attr)) for name, attr in widget.attrs.items()))
+    return (type(form), field.name, form.auto_id, form.prefix, form.renderer, get_language(),
+            isinstance(value, list | tuple), shown, attrs, field.field.required, field.field.disabled)
 
 
 def _errors(field: BoundField) -> str:
@@ -69,3 +117,11 @@ def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
             f"  {errors(field)}\n"
             f'  {"</fieldset>" if fieldset else ""}\n'
             "</div>\n")
+
+
+def _forget(**kwargs: Any) -> None:
+    # Formats, languages and form renderers are settings; tests change them while running.
+    _KEPT.clear()
+
+
+setting_changed.connect(_forget)

@@ -62,3 +62,34 @@ def test_a_sites_own_field_template_is_rendered_per_field(dana: Client, settings
 
     assert '<p class="site-field">Public handle: <input type="text" name="handle"' in html
     assert "selfservice-field--checkbox" not in html and '<div class="selfservice-field' not in html
+
+
+def test_kept_fields_follow_each_users_values_and_the_language(
+    dana: Client, tenant: Any, auth0_user: Any, settings: Any, tmp_path: Path, still_clock: Any  # noqa: F811
+) -> None:
+    """The fields of a GET are kept per value and language: another user's values, another
+    language and a saved change each show what the shipped template renders for them."""
+    from django.utils import translation
+
+    from tests.conftest import signed_in_at
+    from tests.factories import Auth0UserFactory
+
+    tenant.add_user(Auth0UserFactory(user_id="auth0|erin", user_metadata={"handle": "erin", "items_per_page": 50}))
+    erin = Client()  # a browser of her own (dana's is the test client)
+    erin.force_login(auth0_user("auth0|erin"))
+    signed_in_at(erin)
+
+    def pages() -> list[str]:
+        shown = []
+        for language in ("en", "es", "en"):
+            with translation.override(language):
+                shown += [page(dana, URL), page(erin, URL)]
+        return shown
+
+    written = pages()
+    override(settings, tmp_path, {FIELD: None, ERRORS: None})  # rendered by the engine from here on
+
+    assert written == pages()
+    assert written[0] != written[1]  # two users' values
+    assert written[0] == written[4] and ("Guardar" in written[2]) and "Guardar" not in written[0]
+    assert 'value="erin"' in written[1] and 'value="erin"' not in written[0]
