@@ -142,7 +142,7 @@ def _moment(value: datetime, zone: tzinfo, language: str | None) -> tuple[str, s
     The key compares aware moments by instant, which is all the two strings depend on once
     converted to ``zone``; a naive moment is shown as it is.
     """
-    local = value.astimezone(zone) if timezone.is_aware(value) else value
+    local = _in_zone(value, zone)
     return local.isoformat(timespec="seconds"), str(escape(formats.date_format(local, locale_format("DATETIME_FORMAT"))))
 
 
@@ -155,9 +155,14 @@ def _day(value: date, zone: tzinfo, language: str | None) -> tuple[str, str]:
     local: date = value
     iso = value.isoformat()
     if isinstance(value, datetime):
-        moment = value.astimezone(zone) if timezone.is_aware(value) else value
+        moment = _in_zone(value, zone)
         local, iso = moment, moment.isoformat(timespec="seconds")
     return iso, str(escape(formats.date_format(local, locale_format("DATE_FORMAT"))))
+
+
+def _in_zone(value: datetime, zone: tzinfo) -> datetime:
+    """An aware moment as seen in ``zone``; a naive one as it is."""
+    return value.astimezone(zone) if timezone.is_aware(value) else value
 
 
 class Moments:
