@@ -12,23 +12,17 @@ include would, with the same context.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Any
-
-from django.core.signals import setting_changed
 from django.template import Context
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from selfservice.core.kept_markup import KeptMarkup
 from selfservice.core.shipped_templates import engine_of, render_each, writable
 
 __all__ = ["TABS_TEMPLATE", "render_tab_bar"]
 
 TABS_TEMPLATE = "selfservice/includes/tabs.html"
-_LIMIT = 256  # languages x tabs x 2, with room for several script prefixes and URLconfs
-_memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-_lock = threading.Lock()
+_memo = KeptMarkup(256)  # languages x tabs x 2, with room for several script prefixes and URLconfs
 
 
 def _current_app(context: Context) -> str | None:
@@ -47,23 +41,4 @@ def render_tab_bar(context: Context, oob: bool) -> str:
     if not writable(context, TABS_TEMPLATE) or not (active is None or isinstance(active, str)):
         return render_each(context, TABS_TEMPLATE, [{"oob": oob}])[0]
     key = (get_language(), active, oob, get_script_prefix(), get_urlconf(), _current_app(context), id(engine_of(context)))
-    with _lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return _memo[key]
-    markup = render_each(context, TABS_TEMPLATE, [{"oob": oob}])[0]
-    with _lock:
-        _memo[key] = markup
-        while len(_memo) > _LIMIT:
-            _memo.popitem(last=False)
-    return markup
-
-
-def _forget(**kwargs: Any) -> None:
-    # A setting can change what the bar says or where it points (LANGUAGES, ROOT_URLCONF,
-    # TEMPLATES, LOCALE_PATHS...): start over whenever one does (tests; a live site never does).
-    with _lock:
-        _memo.clear()
-
-
-setting_changed.connect(_forget)
+    return _memo.get(key, lambda: render_each(context, TABS_TEMPLATE, [{"oob": oob}])[0])

@@ -9,7 +9,8 @@ under the engine's escaping (``shipped_templates.output``). ``preference_errors.
 same way while it is the shipped one, else rendered as a template for each field.
 
 The markup of an unbound form's field (a GET of the tab) is kept per form class, field, value,
-language and widget attributes (at most 4,096 fields in a process): twelve fields were most of
+language and widget attributes (``core.kept_markup``: at most 4,096 fields in a process, emptied
+when a setting changes): twelve fields were most of
 the tab's remaining template time. A bound form (a POST with its errors) is written every time.
 
 A site's own ``preference_field.html`` is rendered as a template per field, with ``field`` set.
@@ -21,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.forms import BoundField
 from django.template import Context
 from django.utils.translation import get_language
 
+from selfservice.core.kept_markup import KeptMarkup
 from selfservice.core.shipped_templates import output, render_each, writable
 
 __all__ = ["ERRORS_TEMPLATE", "FIELD_TEMPLATE", "render_fields"]
@@ -34,8 +35,7 @@ FIELD_TEMPLATE = "selfservice/includes/preference_field.html"
 ERRORS_TEMPLATE = "selfservice/includes/preference_errors.html"
 #: An unbound field's markup per key (see ``_key``): the form a GET shows is the same for every
 #: user with the same value in a field, and most fields hold the schema's default.
-_KEPT: dict[tuple[Any, ...], str] = {}
-_MOST_KEPT = 4096
+_KEPT = KeptMarkup(4096)
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -48,22 +48,14 @@ def render_fields(context: Context, fields: Iterable[BoundField]) -> str:
     def errors(field: BoundField) -> str:
         return render_each(context, ERRORS_TEMPLATE, [{"field": field}])[0] if own_errors else _errors(field)
 
-    if own_errors:
-        return "".join(_field(field, errors) for field in fields)
-    return "".join(_kept_field(field, errors) for field in fields)
+    write = _field if own_errors else _kept_field
+    return "".join(write(field, errors) for field in fields)
 
 
 def _kept_field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
     """``_field``, kept for an unbound form: the markup is a function of the key below."""
     key = _key(field)
-    if key is None:
-        return _field(field, errors)
-    markup = _KEPT.get(key)
-    if markup is None:
-        if len(_KEPT) >= _MOST_KEPT:
-            _KEPT.clear()
-        markup = _KEPT[key] = _field(field, errors)
-    return markup
+    return _field(field, errors) if key is None else _KEPT.get(key, lambda: _field(field, errors))
 
 
 def _key(field: BoundField) -> tuple[Any, ...] | None:
@@ -118,10 +110,3 @@ def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
             f'  {"</fieldset>" if fieldset else ""}\n'
             "</div>\n")
 
-
-def _forget(**kwargs: Any) -> None:
-    # Formats, languages and form renderers are settings; tests change them while running.
-    _KEPT.clear()
-
-
-setting_changed.connect(_forget)

@@ -20,6 +20,7 @@ from typing import Any
 from django.template import Context
 from django.template.defaultfilters import capfirst, join
 
+from selfservice.core.kept_markup import KeptMarkup
 from selfservice.core.shipped_templates import output, render_each, writable
 from selfservice.sessions.listing import SessionRow
 from selfservice.templatetags.selfservice_time import Moments
@@ -33,8 +34,7 @@ WORDS = ("this_device", "last_activity", "first_sign_in", "ip_address", "applica
          "expires", "more_details", "sign_out_here", "sign_out", "sign_out_here_confirm")
 _NONE = "—"
 #: The shipped icon's markup per (kind, name): five kinds in each language a site offers.
-_SHIPPED_ICONS: dict[tuple[str, str], str] = {}
-_MOST_ICONS = 256
+_SHIPPED_ICONS = KeptMarkup(256)
 
 
 def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) -> str:
@@ -46,20 +46,16 @@ def render_rows(context: Context, rows: Sequence[SessionRow], page_number: Any) 
     # The shipped icon shows the device's kind and its (translated) name and nothing else: one
     # render per kind and name in the process, kept in _SHIPPED_ICONS; a site's own, once per row.
     icon_per_kind = writable(context, ICON_TEMPLATE)
-    icons: dict[tuple[str, str], str] = _SHIPPED_ICONS if icon_per_kind else {}
     words = {name: output(context.get(name) or "") for name in WORDS}
     shared = (bool(context.get("shared_applications")), bool(context.get("shared_authentication")))
     csrf = output(context.get("csrf_token", ""))
     moments = Moments()
 
     def icon(row: SessionRow) -> str:
-        key = (row.device.kind, row.device.kind_label)
-        icon = icons.get(key) if icon_per_kind else None
-        if icon is None:
-            icon = render_each(context, ICON_TEMPLATE, [{"row": row, "device": row.device}])[0]
-            if icon_per_kind and len(icons) < _MOST_ICONS:
-                icons[key] = icon
-        return icon
+        def rendered() -> str:
+            return render_each(context, ICON_TEMPLATE, [{"row": row, "device": row.device}])[0]
+
+        return _SHIPPED_ICONS.get((row.device.kind, row.device.kind_label), rendered) if icon_per_kind else rendered()
 
     return "    ".join(
         _row(row, str(number), icon(row), words, shared, csrf, output(page), moments)
