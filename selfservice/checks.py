@@ -12,7 +12,6 @@ raises: a broken value is reported, not tripped over.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from selfservice.conf import DEFAULTS, READ_CACHE_KINDS, SETTINGS_NAME, budget_rules, get_settings, user_settings
 from selfservice.core.problems import HTMX_MIDDLEWARE, PROBLEMS
+from selfservice.core.request_counters import rate_period
 from selfservice.core.step_up_checks import check_step_up_settings
 from selfservice.login.checks import check_login_settings
 from selfservice.preferences.checks import check_preferences_settings
@@ -30,8 +30,6 @@ from selfservice.security.checks import check_mfa_factors
 from selfservice.sessions.checks import check_sessions_settings
 
 REQUIRED_APPS = ("django_htmx", "social_django")
-# django-ratelimit's rate syntax: "10/m", "100/5m" (count / optional multiplier + unit).
-RATE = re.compile(r"[0-9]+/[0-9]*[smhd]")
 PER_PROCESS_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -174,8 +172,17 @@ def _check_ratelimit(merged: dict[str, Any]) -> list[CheckMessage]:
     return [
         PROBLEMS["bad_rate"](name=name, value=rate)
         for name, rate in value.items()
-        if rate is not None and not (isinstance(rate, str) and RATE.fullmatch(rate))
+        if rate is not None and not (isinstance(rate, str) and _is_rate(rate))
     ]
+
+
+def _is_rate(rate: str) -> bool:
+    """django-ratelimit's rate syntax, as the request counters read it ("10/m", "100/5m")."""
+    try:
+        rate_period(rate)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_upstream_budget(merged: dict[str, Any]) -> list[CheckMessage]:
