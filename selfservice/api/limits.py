@@ -17,15 +17,14 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from selfservice.api.auth import Caller
 from selfservice.api.problems import ApiProblem
 from selfservice.core.ratelimits import GROUP_PREFIX, client_ip, rate_for
-from selfservice.core.request_counters import over_request_limit
+from selfservice.core.request_counters import request_limit
 
 __all__ = ["check"]
 
 
 def check(request: HttpRequest, caller: Caller, name: str | None = None) -> None:
     """Count this request; raise 429 for the first limit it is over (every counter still counts)."""
-    kind = "read" if request.method in ("GET", "HEAD") else "write"
-    over = over_request_limit(kind, caller.auth0_user_id, client_ip(request))
+    over: tuple[str, int] | None = request_limit(request, caller.auth0_user_id)  # read.* or write.*, as the pages
     for limit, scope in ([(name, "user"), (f"{name}.ip", "ip")] if name else []):
         if rate_for(limit) is None:
             continue
