@@ -17,20 +17,25 @@ It is social-core's ``Auth0OAuth2`` (backend name ``auth0``, so the usual
   the pipeline runs.
 - Linking (:mod:`selfservice.login.linking`): the callback of a link sign-in (its ``state``)
   never reaches the pipeline; the verified ID token waits for the General tab's confirm step.
+- Every request's login check (``get_user``) runs one query whose SQL is written once
+  (:mod:`selfservice.login.signed_in_user`), with social-auth's answer, unless the site's
+  social-auth storage has a ``get_user`` of its own.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import login, logout
+from django.db.models import Model
 from social_core.backends.auth0 import Auth0OAuth2 as BaseAuth0OAuth2
 from social_core.exceptions import AuthPolicyError
 from social_core.utils import handle_http_errors
+from social_django.storage import DjangoUserMixin
 
 from selfservice.core import audit, step_up
 from selfservice.core.adapter import resolve_auth0_user_id
-from selfservice.login import linking
+from selfservice.login import linking, signed_in_user
 from selfservice.login.session_map import remember_auth0_session
 
 SESSION_CLAIMS = ("sid", "auth_time")
@@ -38,6 +43,15 @@ SESSION_CLAIMS = ("sid", "auth_time")
 
 class Auth0OAuth2(BaseAuth0OAuth2):  # type: ignore[type-arg]
     name = "auth0"
+
+    def get_user(self, user_id: Any) -> Any:
+        # Django's login check on every request. A storage that answers this itself keeps doing so;
+        # an empty id goes to social-auth too (it would then look for the only active user).
+        storage_user = self.strategy.storage.user
+        stock = getattr(storage_user.get_user, "__func__", None) is getattr(DjangoUserMixin.get_user, "__func__", ())
+        if not user_id or not stock:
+            return super().get_user(user_id)  # type: ignore[no-untyped-call]
+        return signed_in_user.load(cast("type[Model]", storage_user.user_model()), user_id)
 
     def api_path(self, path: str = "") -> str:
         base_url = self.setting("BASE_URL")
