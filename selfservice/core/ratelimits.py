@@ -1,6 +1,7 @@
-"""Per-user limits on the account pages' mutations (django-ratelimit, counters in Django's cache).
+"""Per-user limits on the account's mutations (django-ratelimit counters in Django's cache).
 
-Each mutation has a name; its rate comes from ``SELFSERVICE["RATELIMIT"][name]`` (a
+Each mutation has a name; the pages and the JSON API count it in one counter per user (the Auth0
+user id) and one per client IP. Its rate comes from ``SELFSERVICE["RATELIMIT"][name]`` (a
 django-ratelimit rate such as ``"10/m"``; ``None`` turns that limit off), merged over the
 defaults in :data:`selfservice.conf.DEFAULTS`. Counters live in the cache django-ratelimit uses
 (``RATELIMIT_USE_CACHE``), which must be shared by every worker in production (Redis,
@@ -13,16 +14,19 @@ Limits never block by raising: the view checks :func:`is_limited` and renders th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from selfservice.conf import get_settings
+from selfservice.core.adapter import resolve_auth0_user_id
 
-__all__ = ["GROUP_PREFIX", "client_ip", "is_limited", "limit", "rate_for", "retry_after"]
+__all__ = ["GROUP_PREFIX", "client_ip", "count", "is_limited", "limit", "rate_for", "retry_after", "seconds_left",
+           "subject"]
 
 GROUP_PREFIX = "selfservice."
 
@@ -40,18 +44,55 @@ def _rate(group: str, request: HttpRequest) -> str | None:
 def limit(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator for a view function (wrap with ``method_decorator`` on a class-based view).
 
-    Counts POSTs per signed-in user under ``selfservice.<name>`` and, when ``<name>.ip`` has a
-    rate, per client IP too (every account behind one address); sets ``request.limited`` when
-    either is over. It never raises.
+    Counts POSTs under ``selfservice.<name>`` per user (:func:`subject`: the same counter the
+    JSON API counts for that user) and, when ``<name>.ip`` has a rate, per client IP too (every
+    account behind one address); sets ``request.limited`` when either is over. It never raises.
     """
-    per_user = ratelimit(group=GROUP_PREFIX + name, key="user", rate=_rate, method="POST", block=False)
-    per_ip = ratelimit(group=f"{GROUP_PREFIX}{name}.ip", key=_ip_key, rate=_rate, method="POST", block=False)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        wrapped: Callable[..., Any] = per_user(per_ip(view))
-        return wrapped
+        @functools.wraps(view)
+        def counted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method == "POST":
+                over = count(request, name, subject(request)) is not None
+                request.limited = getattr(request, "limited", False) or over  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return counted
 
     return decorator
+
+
+def subject(request: HttpRequest) -> str:
+    """Whose counters: the Auth0 user id, so a browser and a bearer caller of one user share them."""
+    auth0_user_id = resolve_auth0_user_id(request)
+    if auth0_user_id:
+        return auth0_user_id
+    user = getattr(request, "user", None)
+    return f"user:{user.pk}" if user is not None and user.is_authenticated else f"ip:{client_ip(request)}"
+
+
+def count(request: HttpRequest, name: str, user: str) -> str | None:
+    """Count one use of the named change for ``user`` and for the client IP.
+
+    Returns the first limit over (``name`` or ``name.ip``), else ``None``. Both counters count
+    either way. A limit without a rate is not counted.
+    """
+    over = None
+    for limit_name, value in ((name, user), (f"{name}.ip", client_ip(request))):
+        if rate_for(limit_name) is not None and _counter(request, limit_name, value, increment=True) and over is None:
+            over = limit_name
+    return over
+
+
+def seconds_left(request: HttpRequest, limit_name: str, value: str) -> int | None:
+    """Seconds until the window of that counter ends; ``None`` when the limit is off or unknown."""
+    if rate_for(limit_name) is None:
+        return None
+    usage = get_usage(request, group=GROUP_PREFIX + limit_name, key=lambda _g, _r: value, rate=_rate, method=ALL,
+                      increment=False)
+    if not usage or usage.get("time_left", -1) < 0:
+        return None
+    return max(int(usage["time_left"]), 1)
 
 
 def is_limited(request: HttpRequest) -> bool:
@@ -64,10 +105,14 @@ def retry_after(request: HttpRequest, name: str) -> int | None:
 
     Reads the counter without counting; ``None`` when the limit is off or the cache cannot say.
     """
-    usage = get_usage(request, group=GROUP_PREFIX + name, key="user", rate=_rate, method="POST", increment=False)
-    if not usage or usage.get("time_left", -1) < 0:
-        return None
-    return max(int(usage["time_left"]), 1)
+    return seconds_left(request, name, subject(request))
+
+
+def _counter(request: HttpRequest, limit_name: str, value: str, *, increment: bool) -> bool:
+    # method=ALL: the pages count POSTs only (limit() asks on a POST) and the API its mutations,
+    # whatever their method; one key for both, or a user would have a budget per client.
+    return bool(is_ratelimited(request, group=GROUP_PREFIX + limit_name, key=lambda _g, _r: value, rate=_rate,
+                               method=ALL, increment=increment))
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -85,5 +130,3 @@ def client_ip(request: HttpRequest) -> str:
     return chain[-hops] if len(chain) >= hops else remote
 
 
-def _ip_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)

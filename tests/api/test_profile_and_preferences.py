@@ -172,3 +172,30 @@ def test_a_bearer_caller_and_the_same_users_browser_share_the_read_limit(
 
     assert refused.status_code == 429 and problem(refused)["limit"] == "read.user"
     assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize("first", ["browser", "api"])
+def test_a_bearer_caller_and_the_same_users_browser_share_each_change_limit(
+    first: str, bearer: Callable[..., Client], logged_in_client: Client, api_tenant: Emulator, settings: Any
+) -> None:
+    from tests.profile.test_general import ALICE_FORM
+
+    # An hour's window: two requests a moment apart cannot fall into two windows.
+    settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {**settings.SELFSERVICE.get("RATELIMIT", {}),
+                                                                  "profile.update": "1/h"}}
+    api = bearer("alice@example.com")
+    general = reverse("selfservice:general")
+
+    def browser_saves() -> int:
+        return int(logged_in_client.post(general, {**ALICE_FORM, "nickname": "From the browser"}).status_code)
+
+    def api_saves() -> int:
+        return int(patch(api, "/me", {"nickname": "From the app"}).status_code)
+
+    saves = {"browser": browser_saves, "api": api_saves}
+    assert saves[first]() in (200, 302)
+    api_tenant.clear_requests()
+
+    second = "api" if first == "browser" else "browser"
+    assert saves[second]() == 429  # Alice's one change this hour was spent by her other client
+    assert api_tenant.count("PATCH") == 0
