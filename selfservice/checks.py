@@ -22,8 +22,8 @@ from django.utils.module_loading import import_string
 
 from selfservice.conf import DEFAULTS, READ_CACHE_KINDS, SETTINGS_NAME, budget_rules, get_settings, user_settings
 from selfservice.core.problems import HTMX_MIDDLEWARE, PROBLEMS
-from selfservice.core.request_counters import rate_period
 from selfservice.core.step_up_checks import check_step_up_settings
+from selfservice.core.window_counters import rate_period
 from selfservice.login.checks import check_login_settings
 from selfservice.preferences.checks import check_preferences_settings
 from selfservice.security.checks import check_mfa_factors

@@ -37,9 +37,10 @@ def _fresh_process_state() -> Iterator[None]:
 
 @pytest.fixture
 def one_minute_window() -> None:
-    """Start a test that counts requests against a per-minute limit at least 5 s before the
-    minute turns: the request counters' windows are whole minutes (``core.request_counters``),
-    and a test whose requests straddle two windows would see its counts start again."""
+    """Start a test that counts against a per-minute limit at least 5 s before the minute turns:
+    the account's counters (``core.window_counters``: request limits and named change limits)
+    have whole minutes as windows, and a test whose requests straddle two windows would see its
+    counts start again."""
     left = 60 - time.time() % 60
     if left < 5:
         time.sleep(left + 0.05)

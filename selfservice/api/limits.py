@@ -24,9 +24,7 @@ def check(request: HttpRequest, caller: Caller, name: str | None = None) -> None
     """Count this request; raise 429 for the first limit it is over (every counter still counts)."""
     over: tuple[str, int] | None = request_limit(request, caller.auth0_user_id)  # read.* or write.*, as the pages
     named = ratelimits.count(request, name, caller.auth0_user_id) if name else None
-    if over is None and named is not None:
-        value = caller.auth0_user_id if named == name else ratelimits.client_ip(request)
-        over = (named, ratelimits.seconds_left(request, named, value) or 60)
+    over = over or named
     if over is not None:
         limit, wait = over
         raise ApiProblem(429, f"Too many requests ({limit}); try again in {wait} s.", code="throttled",

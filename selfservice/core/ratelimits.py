@@ -1,34 +1,33 @@
-"""Per-user limits on the account's mutations (django-ratelimit counters in Django's cache).
+"""Per-user and per-IP limits on the account's changes, and the client address they count by.
 
-Each mutation has a name; the pages and the JSON API count it in one counter per user (the Auth0
-user id) and one per client IP. Its rate comes from ``SELFSERVICE["RATELIMIT"][name]`` (a
-django-ratelimit rate such as ``"10/m"``; ``None`` turns that limit off), merged over the
-defaults in :data:`selfservice.conf.DEFAULTS`. Counters live in the cache django-ratelimit uses
-(``RATELIMIT_USE_CACHE``), which must be shared by every worker in production (Redis,
-Memcached), or each process counts on its own.
+Each change has a name; the pages and the JSON API count it in one counter per user (the Auth0
+user id) and one per client IP (:mod:`selfservice.core.window_counters`: fixed windows in the
+cache django-ratelimit is configured with, ``RATELIMIT_USE_CACHE``, which must be shared by every
+worker in production, or each process counts on its own). Its rate comes from
+``SELFSERVICE["RATELIMIT"][name]`` (a django-ratelimit rate such as ``"10/m"``; ``None`` turns
+that limit off), merged over the defaults in :data:`selfservice.conf.DEFAULTS`.
 
 Limits never block by raising: the view checks :func:`is_limited` and renders the tab with a
 429 and a clear message, keeping what the user typed. The per-request limits (``read.*``,
-``write.*``) are counted by :mod:`selfservice.core.request_counters` instead.
+``write.*``) are counted by :mod:`selfservice.core.request_counters`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage, is_ratelimited
 
 from selfservice.conf import get_settings
+from selfservice.core import window_counters
 from selfservice.core.adapter import resolve_auth0_user_id
 
-__all__ = ["GROUP_PREFIX", "client_ip", "count", "is_limited", "limit", "rate_for", "retry_after", "seconds_left",
-           "subject"]
+__all__ = ["client_ip", "count", "count_each", "is_limited", "limit", "rate_for", "retry_after", "subject"]
 
-GROUP_PREFIX = "selfservice."
+#: Where :func:`limit` leaves the seconds to wait on a request it found over a limit.
+_WAIT = "_selfservice_retry_after"
 
 def rate_for(name: str) -> str | None:
     """The configured rate of the named mutation (``None``: not limited)."""
@@ -36,25 +35,22 @@ def rate_for(name: str) -> str | None:
     return str(value) if value else None
 
 
-def _rate(group: str, request: HttpRequest) -> str | None:
-    # django-ratelimit calls this on every request, so a settings change applies at once.
-    return rate_for(group.removeprefix(GROUP_PREFIX))
-
-
 def limit(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator for a view function (wrap with ``method_decorator`` on a class-based view).
 
-    Counts POSTs under ``selfservice.<name>`` per user (:func:`subject`: the same counter the
-    JSON API counts for that user) and, when ``<name>.ip`` has a rate, per client IP too (every
-    account behind one address); sets ``request.limited`` when either is over. It never raises.
+    Counts POSTs under ``<name>`` per user (:func:`subject`: the same counter the JSON API counts
+    for that user) and, when ``<name>.ip`` has a rate, per client IP too (every account behind
+    one address); sets ``request.limited`` when either is over. It never raises.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def counted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if request.method == "POST":
-                over = count(request, name, subject(request)) is not None
-                request.limited = getattr(request, "limited", False) or over  # type: ignore[attr-defined]
+                over = count(request, name, subject(request))
+                if over is not None:
+                    request.limited = True  # type: ignore[attr-defined]
+                    setattr(request, _WAIT, over[1])
             return view(request, *args, **kwargs)
 
         return counted
@@ -68,31 +64,29 @@ def subject(request: HttpRequest) -> str:
     if auth0_user_id:
         return auth0_user_id
     user = getattr(request, "user", None)
-    return f"user:{user.pk}" if user is not None and user.is_authenticated else f"ip:{client_ip(request)}"
+    return f"django:{user.pk}" if user is not None and user.is_authenticated else f"ip:{client_ip(request)}"
 
 
-def count(request: HttpRequest, name: str, user: str) -> str | None:
-    """Count one use of the named change for ``user`` and for the client IP.
+def count(request: HttpRequest, name: str, user: str) -> tuple[str, int] | None:
+    """Count one use of the named change by ``user`` and from the client IP (see :func:`count_each`)."""
+    return count_each(((name, user), (f"{name}.ip", client_ip(request))))
 
-    Returns the first limit over (``name`` or ``name.ip``), else ``None``. Both counters count
-    either way. A limit without a rate is not counted.
+
+def count_each(counters: Iterable[tuple[str, str]]) -> tuple[str, int] | None:
+    """Count one use for each ``(limit name, subject)`` whose limit has a rate.
+
+    Every counter counts, over or not; returns the first one over with the seconds until its
+    window ends, else ``None``.
     """
-    over = None
-    for limit_name, value in ((name, user), (f"{name}.ip", client_ip(request))):
-        if rate_for(limit_name) is not None and _counter(request, limit_name, value, increment=True) and over is None:
-            over = limit_name
+    over: tuple[str, int] | None = None
+    for name, who in counters:
+        rate = rate_for(name)
+        if rate is None:
+            continue
+        wait = window_counters.count(name, who, rate)
+        if wait is not None and over is None:
+            over = (name, wait)
     return over
-
-
-def seconds_left(request: HttpRequest, limit_name: str, value: str) -> int | None:
-    """Seconds until the window of that counter ends; ``None`` when the limit is off or unknown."""
-    if rate_for(limit_name) is None:
-        return None
-    usage = get_usage(request, group=GROUP_PREFIX + limit_name, key=lambda _g, _r: value, rate=_rate, method=ALL,
-                      increment=False)
-    if not usage or usage.get("time_left", -1) < 0:
-        return None
-    return max(int(usage["time_left"]), 1)
 
 
 def is_limited(request: HttpRequest) -> bool:
@@ -100,19 +94,10 @@ def is_limited(request: HttpRequest) -> bool:
     return bool(getattr(request, "limited", False))
 
 
-def retry_after(request: HttpRequest, name: str) -> int | None:
-    """Seconds until the named limit's window ends for this user (for "try again in N s").
-
-    Reads the counter without counting; ``None`` when the limit is off or the cache cannot say.
-    """
-    return seconds_left(request, name, subject(request))
-
-
-def _counter(request: HttpRequest, limit_name: str, value: str, *, increment: bool) -> bool:
-    # method=ALL: the pages count POSTs only (limit() asks on a POST) and the API its mutations,
-    # whatever their method; one key for both, or a user would have a budget per client.
-    return bool(is_ratelimited(request, group=GROUP_PREFIX + limit_name, key=lambda _g, _r: value, rate=_rate,
-                               method=ALL, increment=increment))
+def retry_after(request: HttpRequest) -> int | None:
+    """Seconds until the window of the limit :func:`limit` found over ends (for "try again in N s")."""
+    wait: int | None = getattr(request, _WAIT, None)
+    return wait
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -284,7 +284,7 @@ class AccountTabView(HtmxPartialMixin, AccountMixin, TemplateView):
         resubmits it); otherwise "retry" reloads the tab.
         """
         retry_url = self.request.path if resubmit else self.tab_url()
-        return UpstreamProblem("throttled", 429, retry_url, ratelimits.retry_after(self.request, name), resubmit)
+        return UpstreamProblem("throttled", 429, retry_url, ratelimits.retry_after(self.request), resubmit)
 
     def user_for_save(
         self, kept_form: Callable[[Mapping[str, Any]], Any], limit: str

@@ -146,6 +146,7 @@ def test_auth0_busy_is_429_with_retry_after(bearer: Callable[..., Client], api_t
     assert problem(response)["code"] == "upstream_busy"
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_our_own_limit_is_429_before_any_upstream_call(bearer: Callable[..., Client], api_tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {**settings.SELFSERVICE.get("RATELIMIT", {}), "profile.update": "1/m"}}
     client = bearer("alice@example.com")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from selfservice.core.request_counters import count, rate_period
+from selfservice.core.window_counters import count, rate_period
 
 
 @pytest.mark.parametrize(("rate", "allowed", "period"), [("10/s", 10, 1), ("3000/m", 3000, 60), ("100/5m", 100, 300),

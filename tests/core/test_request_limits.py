@@ -85,3 +85,17 @@ def test_with_one_trusted_proxy_the_address_it_added_counts(client_for: Any, ten
     assert alice.get(GENERAL, headers={"X-Forwarded-For": "203.0.113.10, 198.51.100.1"}).status_code == 429
     # Another client behind the same proxy has its own counter.
     assert alice.get(GENERAL, headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 200
+
+
+def test_django_ratelimits_switch_turns_every_account_limit_off(logged_in_client: Client, tenant: Emulator,
+                                                                  settings: Any) -> None:
+    from tests.profile.test_general import ALICE_FORM
+
+    limits(settings, **{"read.user": "1/m", "write.user": "1/m", "profile.update": "1/m"})
+    settings.RATELIMIT_ENABLE = False  # django-ratelimit's documented switch, e.g. for a load test
+
+    assert [logged_in_client.get(GENERAL).status_code for _ in range(3)] == [200, 200, 200]
+    assert [logged_in_client.post(GENERAL, ALICE_FORM).status_code for _ in range(2)] == [302, 302]
+
+    settings.RATELIMIT_ENABLE = True
+    assert [logged_in_client.get(GENERAL).status_code for _ in range(2)] == [200, 429]

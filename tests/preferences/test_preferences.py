@@ -518,6 +518,7 @@ def test_a_save_for_a_user_auth0_no_longer_has_writes_nothing(dana: Client, tena
     assert tenant.count("PATCH") == 1 and DANA not in tenant.tenant.users
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_too_many_saves_are_refused_with_429_before_any_upstream_call(dana: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"preferences.update": "1/m"}}
     data = form_data(dana.get(URL))

@@ -253,6 +253,7 @@ def test_a_tenant_without_session_endpoints_deletes_the_user_all_the_same(carol:
     assert tenant.user(CAROL) is None
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_attempts_are_limited_per_user_before_anything_is_read(carol: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"account.delete": "1/m"}}
     confirm(carol, typed="wrong@example.com")

@@ -237,6 +237,7 @@ def test_profile_updated_is_not_sent_when_nothing_was_saved(logged_in_client: Cl
     assert not AuditEvent.objects.exists()
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_too_many_saves_are_refused_with_429_before_any_upstream_call(
     logged_in_client: Client, tenant: Emulator, settings: Any
 ) -> None:

@@ -307,6 +307,7 @@ def test_an_expired_link_sign_in_is_not_confirmed(me: Client, tenant: Emulator, 
     assert tenant.count("POST", "/identities") == 0
 
 
+@pytest.mark.usefixtures("one_minute_window")
 @pytest.mark.django_db
 def test_linking_is_rate_limited_per_user(me: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"identities.link": "1/m"}}
@@ -447,6 +448,7 @@ def test_auth0_errors_on_unlink_are_shown_and_nothing_is_audited_as_done(
     assert len(tenant.user(ALICE)["identities"]) == 2
 
 
+@pytest.mark.usefixtures("one_minute_window")
 @pytest.mark.django_db
 def test_unlink_is_rate_limited_per_user(logged_in_client: Client, tenant: Emulator, settings: Any) -> None:
     linked(tenant, GOOGLE)

@@ -133,6 +133,7 @@ def test_a_ticket_url_that_is_not_a_web_page_is_never_linked(carol: Client, tena
     assert response.status_code == 503 and "javascript:" not in text(response)
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_too_many_enrollments_are_refused_before_auth0_with_the_wait(
     carol: Client, tenant: Emulator, settings: Any
 ) -> None:
@@ -187,6 +188,7 @@ def test_a_method_already_gone_upstream_counts_as_removed(carol: Client, tenant:
     assert response.status_code == 302
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_too_many_removals_are_refused_before_auth0(carol: Client, tenant: Emulator, settings: Any) -> None:
     settings.SELFSERVICE = {**settings.SELFSERVICE, "RATELIMIT": {"mfa.remove": "1/m"}}
     carol.post(remove_url(tenant, "totp"), {"confirm": "1"})

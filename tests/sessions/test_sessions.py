@@ -323,6 +323,7 @@ def test_a_rate_limit_halfway_through_says_how_many_remain(
     assert AuditEvent.objects.get(action="session.revoke_others").details["remaining"] == 2
 
 
+@pytest.mark.usefixtures("one_minute_window")
 def test_our_own_rate_limit_refuses_before_any_upstream_call(
     logged_in_client: Client, tenant: Emulator, settings: Any
 ) -> None:
