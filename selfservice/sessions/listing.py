@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
 from selfservice.core.http import segment_urls
+from selfservice.core.read_cache import SessionListing
 from selfservice.gateway import GatewayError, UpstreamMisconfigured
 from selfservice.sessions.devices import Device, describe
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PAGES",
-    "SessionList",
     "RowDescriber",
     "SessionRow",
     "application_names",
@@ -92,15 +92,6 @@ _PLAN_WORDS = re.compile(r"not (?:enabled|available|supported)|enterprise|plan\b
 
 
 @dataclass(frozen=True)
-class SessionList:
-    """All the user's sessions Auth0 returned, in display order; ``complete`` is False when
-    there were more than :data:`MAX_PAGES` pages."""
-
-    sessions: tuple[Session, ...]
-    complete: bool
-
-
-@dataclass(frozen=True)
 class SessionRow:
     """One session as the tab shows it (built only for the rows on the page shown)."""
 
@@ -117,8 +108,11 @@ class SessionRow:
     revoke_url: str = ""
 
 
-def fetch_sessions(gateway: ReadCache, user_id: str, current_sid: str | None, hidden: Iterable[str] = ()) -> SessionList:
-    """Every session of ``user_id`` (one cached listing: at most :data:`MAX_PAGES` calls), ordered.
+def fetch_sessions(
+    gateway: ReadCache, user_id: str, current_sid: str | None, hidden: Iterable[str] = ()
+) -> SessionListing:
+    """Every live session of ``user_id`` (one cached listing: at most :data:`MAX_PAGES` calls), in
+    display order; ``complete`` is False when there were more than :data:`MAX_PAGES` pages.
 
     Raises what :meth:`Gateway.list_sessions` raises (:class:`NotFound`, the upstream errors).
     ``hidden`` ids (sessions just revoked, see :func:`remember_revoked`) are left out.
@@ -132,7 +126,7 @@ def fetch_sessions(gateway: ReadCache, user_id: str, current_sid: str | None, hi
         for session in found
         if session.id and session.id not in skip and not has_expired(session, now)
     }
-    return SessionList(order_sessions(unique.values(), current_sid), complete)
+    return SessionListing(order_sessions(unique.values(), current_sid), complete)
 
 
 def has_expired(session: Session, now: datetime) -> bool:
