@@ -317,6 +317,7 @@ def test_pruning_is_one_delete_with_database_sessions(alice: Any, settings: Any,
         assert prune_stale_auth0_sessions() == 30
 
 
+@pytest.mark.usefixtures("still_ratelimit_clock")
 def test_a_flood_of_logout_posts_is_refused_per_address_before_any_check(
     tenant: Emulator, victim: Client, settings: Any
 ) -> None:

@@ -15,6 +15,8 @@ from selfservice.emulator import Emulator
 from selfservice.models import AuditEvent
 from tests.login.test_login_errors import COMPLETE, assert_login_page, sign_in_at_tenant, start
 
+pytestmark = pytest.mark.usefixtures("still_ratelimit_clock")
+
 TOO_MANY = re.compile(r"Too many sign-in attempts from your network\. Try again in (\d+) seconds?\.")
 
 
