@@ -29,6 +29,7 @@ __all__ = ["client_ip", "count", "count_each", "is_limited", "limit", "rate_for"
 #: Where :func:`limit` leaves the seconds to wait on a request it found over a limit.
 _WAIT = "_selfservice_retry_after"
 
+
 def rate_for(name: str) -> str | None:
     """The configured rate of the named mutation (``None``: not limited)."""
     value = get_settings().ratelimit.get(name)
@@ -113,5 +114,3 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     chain = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR") or "").split(",") if part.strip()]
     return chain[-hops] if len(chain) >= hops else remote
-
-
