@@ -24,9 +24,12 @@ from .tenant import PASSWORD, TenantControl
 
 TABS = ("general", "preferences", "security", "sessions")
 STALE_MARKER = b"data-selfservice-stale="
-# Why a page was busy, from its text (selfservice/templates/selfservice/includes/upstream_error.html).
-CAUSES = ((b"Too many requests from you or your network", "request limit"), (b"Auth0 is busy", "Auth0 / budget"),
-          (b"Auth0 cannot be reached", "unavailable"))
+# Why a page was busy, from its data-selfservice-problem (includes/upstream_error.html): the text
+# is in the user's language.
+CAUSES = ((b'data-selfservice-problem="too_many_requests"', "request limit"),
+          (b'data-selfservice-problem="throttled"', "request limit"),
+          (b'data-selfservice-problem="rate_limited"', "Auth0 / budget"),
+          (b'data-selfservice-problem="unavailable"', "unavailable"))
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 selfservice-load"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)

@@ -64,6 +64,7 @@ def test_a_429_on_read_says_when_to_retry(logged_in_client: Client, tenant: Emul
     assert response.status_code == 429
     assert response["Retry-After"] == "7"
     assert "The sign-in service is busy. Try again in 7 seconds." in response.content.decode()
+    assert 'data-selfservice-problem="rate_limited"' in response.content.decode()  # for tools, in any language
     assert tenant.count("GET", ALICE_PATH) == 1  # nothing retried behind the user's back
 
 
