@@ -36,9 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "GATEWAY": "selfservice.gateway.auth0.Auth0Gateway",
     # Dotted path of the site-policy adapter (see selfservice.adapter.DefaultAdapter).
     "ADAPTER": "selfservice.adapter.DefaultAdapter",
-    # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off).
-    # A site's dict is merged over this one. Counters live in django-ratelimit's cache
-    # (RATELIMIT_USE_CACHE), which must be shared by all workers in production.
+    # Per-user limits on mutations, django-ratelimit rates such as "10/m" (None turns one off),
+    # counted per Auth0 user for the pages and the JSON API together. A site's dict is merged
+    # over this one. Counters live in django-ratelimit's cache (RATELIMIT_USE_CACHE), which
+    # must be shared by all workers in production; RATELIMIT_ENABLE = False turns them off.
     "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m",
                   # Every account page request, per signed-in user and per client IP: reads are
                   # generous (tab switches, paging), writes (any POST) tighter.
