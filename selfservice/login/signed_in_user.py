@@ -12,10 +12,8 @@ Nothing but SQL text is kept. The row is read from the database on every request
 who is deactivated, deleted or changed in any way (``QuerySet.update`` included) is seen on the
 next request, exactly as before. A user row is never cached.
 
-The answer is social-auth's (5.6 and later): only a user matching ``SOCIAL_AUTH_ACTIVE_USERS_FILTER``
-(default ``{"is_active": True}``), and ``None`` unless exactly one row matches. Earlier
-social-auth versions loaded inactive users too; with this backend a deactivated user is signed
-out on their next request whichever version is installed.
+The answer is social-auth's own: only a user matching ``SOCIAL_AUTH_ACTIVE_USERS_FILTER``
+(default ``{"is_active": True}``), and ``None`` unless exactly one row matches.
 """
 
 from __future__ import annotations
