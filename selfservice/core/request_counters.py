@@ -8,26 +8,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from selfservice.core.ratelimits import client_ip, count_each
+from selfservice.core.ratelimits import client_ip, count_each, subject
 
-__all__ = ["over_request_limit", "request_limit"]
-
-
-def over_request_limit(kind: str, user: str, address: str) -> tuple[str, int] | None:
-    """Count a request (``kind``: ``"read"`` or ``"write"``) of ``user`` from ``address``.
-
-    Every configured counter counts; returns ``(limit name, seconds to wait)`` for the first
-    one over, else None.
-    """
-    return count_each(((f"{kind}.user", user), (f"{kind}.ip", address)))
+__all__ = ["request_limit"]
 
 
 def request_limit(request: HttpRequest, auth0_user_id: str | None) -> tuple[str, int] | None:
-    """Count an account page request: reads (GET, HEAD) against ``read.*``, the rest ``write.*``.
+    """Count an account page or API request: reads (GET, HEAD) against ``read.*``, the rest ``write.*``.
 
-    The user is the Auth0 user id, so the pages and the API (same id) share one counter; a
-    signed-in user with no Auth0 account is counted by their Django id.
+    The user is the Auth0 user id, so the pages and the API (same id) share one counter; without
+    one, :func:`~selfservice.core.ratelimits.subject` names them (a signed-in user with no Auth0
+    account by their Django id). Every configured counter counts; returns ``(limit name, seconds
+    to wait)`` for the first one over, else None.
     """
     kind = "read" if request.method in ("GET", "HEAD") else "write"
-    user = auth0_user_id or f"django:{request.user.pk}"
-    return over_request_limit(kind, user, client_ip(request))
+    user = auth0_user_id or subject(request)
+    return count_each(((f"{kind}.user", user), (f"{kind}.ip", client_ip(request))))

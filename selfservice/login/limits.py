@@ -27,8 +27,7 @@ from django.http import HttpRequest
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from selfservice.conf import get_settings
-from selfservice.core.ratelimits import client_ip
+from selfservice.core.ratelimits import client_ip, rate_for
 
 __all__ = ["GROUPS", "Step", "Verdict", "check"]
 
@@ -51,8 +50,7 @@ class Verdict:
 
 def _rate(group: str, request: HttpRequest) -> str | None:
     # Read on every request, so a settings change applies at once.
-    value = get_settings().ratelimit.get(group.removeprefix(_GROUP_PREFIX))
-    return str(value) if value else None
+    return rate_for(group.removeprefix(_GROUP_PREFIX))
 
 
 def _ip(group: str, request: HttpRequest) -> str:
