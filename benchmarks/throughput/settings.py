@@ -2,8 +2,9 @@
 
 What differs from ``benchmarks.load.settings``: the URLconf (:mod:`benchmarks.throughput.urls`),
 no Management budget and no request limits unless ``--request-limits`` (a throughput run
-repeats one page thousands of times, which no person does), and read-cache copies that stay fresh for the whole run, so no
-tab calls the tenant after its first request per worker: what is measured is the site's own work.
+repeats one page thousands of times, which no person does), and read-cache copies that stay
+fresh for the whole run, so no tab calls the tenant after its first request per worker: what is
+measured is the site's own work.
 """
 
 from __future__ import annotations

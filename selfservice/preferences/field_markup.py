@@ -10,8 +10,8 @@ same way while it is the shipped one, else rendered as a template for each field
 
 The markup of an unbound form's field (a GET of the tab) is kept per form class, field, value,
 language and widget attributes (``core.kept_markup``: at most 4,096 fields in a process, emptied
-when a setting changes): twelve fields were most of
-the tab's remaining template time. A bound form (a POST with its errors) is written every time.
+when a setting changes): twelve fields were most of the tab's remaining template time. A bound
+form (a POST with its errors) is written every time.
 
 A site's own ``preference_field.html`` is rendered as a template per field, with ``field`` set.
 ``tests/preferences/test_field_markup.py`` renders the tab both ways and compares the bytes.
@@ -109,4 +109,3 @@ def _field(field: BoundField, errors: Callable[[BoundField], str]) -> str:
             f"  {errors(field)}\n"
             f'  {"</fieldset>" if fieldset else ""}\n'
             "</div>\n")
-
