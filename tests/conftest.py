@@ -62,6 +62,18 @@ def still_ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def ten_minutes_into_the_hour(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The account's counters (``core.window_counters``) see a clock held 10 minutes into the
+    current hour: an hourly limit then always has 50 minutes (3,000 s) left, and no test's
+    requests straddle two of its windows. Returns the held time."""
+    import selfservice.core.window_counters
+
+    now = time.time() // 3600 * 3600 + 600
+    monkeypatch.setattr(selfservice.core.window_counters, "time", types.SimpleNamespace(time=lambda: now))
+    return now
+
+
+@pytest.fixture
 def tenant(selfservice_emulator: Emulator) -> Emulator:
     """The emulated tenant with the demo users (alice, bob, carol), wired into Django."""
     selfservice_emulator.seed("demo")

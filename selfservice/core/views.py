@@ -111,6 +111,17 @@ class UpstreamProblem:
     retry_after: int | None = None
     resubmit: bool = False
 
+    @property
+    def retry_minutes(self) -> int | None:
+        """The wait in whole minutes (rounded up) once it is two minutes or more, else None.
+
+        An hourly limit such as ``email.change`` can leave most of an hour to wait, and "Try
+        again in 3412 seconds" makes the reader do the arithmetic.
+        """
+        if self.retry_after is None or self.retry_after < 120:
+            return None
+        return -(-self.retry_after // 60)
+
 
 class AccountMixin(LoginRequiredMixin):
     """Signed-in users with an Auth0 account only; one gateway per request.

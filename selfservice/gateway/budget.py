@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from django.core.cache import caches
 
-from .errors import UpstreamRateLimited
+from .errors import MAX_UPSTREAM_WAIT, UpstreamRateLimited
 
 if TYPE_CHECKING:
     import httpx
@@ -120,7 +120,7 @@ def after_response(settings: SelfServiceSettings, response: httpx.Response) -> N
         if _says_global(response):
             bucket = "global"
         until = _until_after_429(headers, reset, now)
-        logger.warning("Auth0 answered 429: bucket=%s blocked for %.1fs", bucket, until - now)
+        logger.warning("Auth0 answered 429: bucket=%s blocked for %.1fs", bucket, min(until - now, MAX_UPSTREAM_WAIT))
         _block(settings, cache, bucket, until, now)
     elif remaining is not None and remaining <= 0 and reset is not None:
         # Empty until the next token: with a token bucket that is reset/limit away, not reset.
@@ -154,6 +154,7 @@ def _blocked_for(settings: SelfServiceSettings, cache: BaseCache, bucket: str) -
 
 
 def _block(settings: SelfServiceSettings, cache: BaseCache, bucket: str, until: float, now: float) -> None:
+    until = min(until, now + MAX_UPSTREAM_WAIT)  # a reset years ahead must not stop the site for years
     if until > now:
         cache.set(_key(settings, "block", bucket), until, timeout=math.ceil(until - now) + 1)
 

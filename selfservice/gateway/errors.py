@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "MAX_UPSTREAM_WAIT",
     "GatewayError",
     "NotFound",
     "Rejected",
@@ -44,6 +45,10 @@ __all__ = [
 _SCOPE_LIST = re.compile(r"expected (?:any|all) of:\s*(?P<scopes>[\w:.,\s-]+)", re.IGNORECASE)
 # When Auth0 gives no rate-limit header at all, ask the user to wait this long.
 DEFAULT_RETRY_AFTER = 1
+#: The longest wait believed from Auth0's headers. Its rate-limit windows last a minute and its
+#: M2M quotas an hour or a day, so a longer ``Retry-After`` or a reset years ahead (clock skew,
+#: a proxy, a bad header) is not worth obeying: one call an hour finds out whether it still holds.
+MAX_UPSTREAM_WAIT = 3600
 
 
 class GatewayError(Exception):
@@ -121,8 +126,12 @@ def retry_after_from_headers(headers: Mapping[str, str] | None, now: float | Non
     """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or ``x-ratelimit-reset``.
 
     ``x-ratelimit-reset`` is a UTC epoch second (auth0-facts.md §6.2). Always at least 1, so a
-    view can always say "in N s".
+    view can always say "in N s", and at most :data:`MAX_UPSTREAM_WAIT`.
     """
+    return min(_seconds_to_wait(headers, now), MAX_UPSTREAM_WAIT)
+
+
+def _seconds_to_wait(headers: Mapping[str, str] | None, now: float | None) -> int:
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     now = time.time() if now is None else now
     value = lowered.get("retry-after", "").strip()

@@ -162,6 +162,24 @@ def test_a_429_waits_for_retry_after_without_any_retry(gateway: Any, alice: Any,
     assert emulator.count("GET", USER_PATH) == 1
 
 
+@pytest.mark.parametrize("headers", [{"x-ratelimit-reset": "9999999999"}, {"Retry-After": "86400"}],
+                         ids=["reset-years-ahead", "retry-after-a-day"])
+def test_a_wait_longer_than_an_hour_is_believed_for_an_hour_only(
+    gateway: Any, alice: Any, emulator: Any, headers: dict[str, str]
+) -> None:
+    emulator.add_fault(USER_PATH, status=429, headers=headers, times=1)
+
+    with pytest.raises(UpstreamRateLimited) as sent:
+        gateway.get_user(ALICE)
+    with pytest.raises(UpstreamRateLimited) as refused:  # every worker holds back, for the hour only
+        get_gateway().get_user(ALICE)
+
+    assert sent.value.retry_after == 3600
+    assert (refused.value.status, refused.value.code) == (None, "budget_spent")
+    assert 3590 <= refused.value.retry_after <= 3600
+    assert emulator.count("GET", USER_PATH) == 1
+
+
 def test_the_tenants_rate_limit_surfaces_as_retry_after_without_sleeping(
     gateway: Any, alice: Any, emulator: Any
 ) -> None:
@@ -288,10 +306,12 @@ def test_every_gateway_error_is_a_gateway_error() -> None:
         ({"x-ratelimit-reset": "1445412520"}, 20),
         ({"x-ratelimit-reset": "1445412000"}, 1),  # already past: still at least 1 s
         ({"x-ratelimit-reset": "soon"}, 1),
+        ({"x-ratelimit-reset": "9999999999"}, 3600),  # at most an hour, whatever the header says
+        ({"Retry-After": "7200"}, 3600),
         ({}, 1),
     ],
 )
-def test_retry_after_is_read_from_either_header_and_is_at_least_one_second(
+def test_retry_after_is_read_from_either_header_and_is_one_second_to_an_hour(
     headers: dict[str, str], expected: int
 ) -> None:
     now = 1445412500.0  # 20 s before Wed, 21 Oct 2015 07:28:40 GMT (epoch 1445412520)

@@ -68,6 +68,15 @@ def test_a_429_on_read_says_when_to_retry(logged_in_client: Client, tenant: Emul
     assert tenant.count("GET", ALICE_PATH) == 1  # nothing retried behind the user's back
 
 
+def test_a_wait_of_minutes_is_said_in_minutes_and_capped_at_an_hour(logged_in_client: Client, tenant: Emulator) -> None:
+    tenant.add_fault(ALICE_PATH, method="GET", status=429, headers={"x-ratelimit-reset": "9999999999"}, times=1)
+
+    response = logged_in_client.get(URL, headers=HTMX)
+
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    assert "The sign-in service is busy. Try again in 60 minutes." in response.content.decode()
+
+
 @BOTH
 def test_a_5xx_on_save_keeps_the_typed_values_and_offers_to_try_again(
     logged_in_client: Client, tenant: Emulator, headers: dict[str, str]
