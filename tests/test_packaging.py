@@ -110,3 +110,40 @@ def test_wheel_metadata_renders_on_pypi(wheel: zipfile.ZipFile) -> None:
     message = email.message_from_bytes(wheel.read(metadata))
     assert message["Description-Content-Type"] == "text/markdown"
     assert "# selfservice" in message.get_payload()
+
+
+def _lowest(pyproject: Path) -> subprocess.CompletedProcess[str]:
+    script = ROOT / ".ci" / "lowest_versions.py"
+    code = f"import runpy, sys; from pathlib import Path; print(*runpy.run_path({str(script)!r})['lowest'](Path({str(pyproject)!r})), sep='\\n')"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_ci_pins_every_runtime_dependency_and_site_extra_at_its_declared_floor(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\ndependencies = ["Django>=5.2,<6.2", "PyJWT[crypto]>=2.13", "qrcode>=7.4.2"]\n'
+        '[project.optional-dependencies]\ncsp = ["django-csp>=4.0"]\napi = ["django-ninja>=1.5"]\ndev = ["pytest>=8"]\n'
+    )
+
+    pins = _lowest(pyproject)
+
+    assert pins.returncode == 0, pins.stderr
+    assert set(pins.stdout.split()) == {"Django==5.2", "django-csp==4.0", "django-ninja==1.5", "PyJWT==2.13", "qrcode==7.4.2"}
+
+
+def test_ci_refuses_a_runtime_dependency_without_a_floor(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["Django>=5.2", "httpx"]\n'
+                         '[project.optional-dependencies]\ncsp = []\napi = []\n')
+
+    pins = _lowest(pyproject)
+
+    assert pins.returncode != 0 and "httpx declares no minimum version" in pins.stderr
+
+
+def test_the_real_floors_cover_every_declared_runtime_dependency() -> None:
+    pins = _lowest(ROOT / "pyproject.toml")
+
+    names = {line.split("==")[0].lower() for line in pins.stdout.split()}
+    assert pins.returncode == 0, pins.stderr
+    assert {"django", "auth0-python", "social-auth-app-django", "django-ninja", "django-csp", "httpx"} <= names
