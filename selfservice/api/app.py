@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from selfservice import __version__
 from selfservice.api import account, me, security, sessions
 from selfservice.api.auth import REALM, SCOPES, BearerAuth, CookieAuth
+from selfservice.api.json_body import TextJSONParser
 from selfservice.api.problems import ApiProblem, problem_response
 
 __all__ = ["api"]
@@ -23,6 +24,7 @@ DESCRIPTION = (
 api = NinjaAPI(
     title="selfservice account API", version=__version__, description=DESCRIPTION,
     auth=[BearerAuth(), CookieAuth()], urls_namespace="selfservice-api", openapi_url="/openapi.json", docs_url="/docs",
+    parser=TextJSONParser(),
 )
 for module in (me, security, sessions, account):
     api.add_router("", module.router)
