@@ -1,7 +1,10 @@
 """Record what users change on their own accounts (one row per change that reached Auth0).
 
 Views call :func:`record` after the upstream write succeeded. Secrets never reach the table:
-values under secret-looking keys are replaced before saving, whatever a caller passes.
+values under secret-looking keys are replaced before saving, whatever a caller passes. Nor does
+a NUL character: ids come from URLs (``sessions/%00/revoke/`` is a refusal worth a row), and
+PostgreSQL refuses NUL in text and in jsonb, so the row, and with it the request, would fail;
+each is stored as U+FFFD.
 """
 
 from __future__ import annotations
@@ -48,10 +51,10 @@ def record(
         user=user if user is not None and user.is_authenticated else None,
         auth0_user_id=auth0_user_id if auth0_user_id is not None else (resolve_auth0_user_id(request) or ""),
         action=action,
-        target=target[:255],
+        target=_storable(target[:255]),
         ip=request.META.get("REMOTE_ADDR") or None,
-        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH],
-        details=_scrub(dict(details or {})),
+        user_agent=_storable(str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH]),
+        details=_storable(_scrub(dict(details or {}))),
     )
 
 
@@ -69,4 +72,15 @@ def _scrub(value: Any) -> Any:
         return {str(k): (REDACTED if _SECRET_KEY.search(str(k)) else _scrub(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
+    return value
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with each NUL in a string, key or not, as U+FFFD: PostgreSQL stores no NUL."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, Mapping):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
     return value

@@ -86,6 +86,7 @@ def test_sessions_list_revoke_own_and_refuse_foreign(bearer: Callable[..., Clien
 
     assert client.delete(f"{BASE}/me/sessions/{alice_sid}").status_code == 404
     assert client.delete(f"{BASE}/me/sessions/nope").status_code == 404
+    assert client.delete(f"{BASE}/me/sessions/a%00b").status_code == 404  # audited, on PostgreSQL too
     assert mutations(api_tenant) == []
     assert client.delete(f"{BASE}/me/sessions/{sessions[0]['id']}").status_code == 204
     assert sessions[0]["id"] not in [s["id"] for s in api_tenant.tenant.user_sessions(CAROL)]

@@ -515,3 +515,12 @@ def test_facts_that_differ_stay_on_each_row(logged_in_client: Client, tenant: Em
 
     assert "Every session here: This site" not in html and "signed in with Password." in html
     assert html.count("<dt>Applications</dt>") == 4
+
+
+def test_a_session_id_with_a_nul_is_refused_and_audited_without_it(logged_in_client: Client, tenant: Emulator) -> None:
+    tenant.clear_requests()
+
+    response = logged_in_client.post(revoke_url("a\x00b"), headers=HTMX)  # PostgreSQL stores no NUL
+
+    assert response.status_code == 404 and mutations(tenant) == 0
+    assert AuditEvent.objects.get(action="session.revoke_refused").target == "a\N{REPLACEMENT CHARACTER}b"
