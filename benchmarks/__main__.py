@@ -6,7 +6,8 @@
 2. server time of each tab vs the bare render vs static bytes (``bench_render``; ratios);
 3. time, upstream calls, queries and bytes per page (``bench_pages``);
 4. Management tokens for many gateway calls from many threads (``bench_token_cache``);
-5. bytes over the wire per tab, compressed and not, and the static files (``bench_wire``).
+5. bytes over the wire per tab, compressed and not, and the static files (``bench_wire``);
+6. naming a session's device: the RE2 resolver vs the legacy user-agent parser (``bench_user_agents``).
 
 All of it runs in this process against the in-process emulator (no sockets, no services, no
 child processes). The load harness is its own command, ``python -m benchmarks.load.run``: it
@@ -18,7 +19,16 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks import bench_calls, bench_pages, bench_render, bench_token_cache, bench_wire, inprocess, load
+from benchmarks import (
+    bench_calls,
+    bench_pages,
+    bench_render,
+    bench_token_cache,
+    bench_user_agents,
+    bench_wire,
+    inprocess,
+    load,
+)
 
 
 def main() -> None:
@@ -36,6 +46,7 @@ def main() -> None:
         ("Pages", lambda: bench_pages.table(requests=requests)),
         ("Token cache", lambda: bench_token_cache.table(calls=calls)),
         ("Bytes over the wire", bench_wire.table),
+        ("Naming a session's device", lambda: bench_user_agents.table(rounds=rounds)),
     ):
         print(f"## {title}\n")
         print(render())

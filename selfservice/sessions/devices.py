@@ -17,6 +17,12 @@ laptop from their phone at a glance and spot a device they do not know. Parsing 
 
 Parsing is cached by user-agent string (a user's sessions mostly share a handful); labels are
 built per call because they are translated into the active language.
+
+The user agent is the user's to write, so it is matched the linear-time way: through
+ua-parser's own resolver, which picks RE2 (``google-re2``, a dependency) to find the first of
+its ~1,000 patterns that matches, then runs only that one. ``user_agents.parse`` would run them
+one after another on Python's backtracking ``re``: 10-400x slower on a 1 KB user agent, and
+without that bound. user-agents then answers, from the same result, what it always did.
 """
 
 from __future__ import annotations
@@ -25,9 +31,10 @@ import functools
 import re
 from dataclasses import dataclass
 
+import ua_parser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from user_agents import parse
+from user_agents.parsers import UserAgent, parse_browser, parse_device, parse_operating_system
 
 __all__ = ["KINDS", "Device", "describe"]
 
@@ -117,7 +124,7 @@ def _parse(raw: str) -> _Parsed:
     if not raw:
         return _Parsed("", "", "", "unknown")
     try:
-        agent = parse(raw)
+        agent = _user_agent(raw)
     except Exception:  # a regex library must never take the Sessions tab down
         return _Parsed("", "", "", "unknown")
     tool = TOOL.match(raw)
@@ -133,6 +140,18 @@ def _parse(raw: str) -> _Parsed:
     if kind == "bot" and not name.lower().startswith("headless"):
         version = platform = ""
     return _Parsed(name, version, platform, kind)
+
+
+def _user_agent(raw: str) -> UserAgent:
+    """What ``user_agents.parse(raw)`` answers, from ua-parser's resolver (RE2) instead of its legacy one."""
+    found = ua_parser.parse(raw)
+    browser, system, device = found.user_agent, found.os, found.device
+    agent: UserAgent = UserAgent.__new__(UserAgent)  # its __init__ would parse again, the legacy way
+    agent.ua_string = raw
+    agent.browser = parse_browser(browser.family, browser.major, browser.minor, browser.patch) if browser else parse_browser("Other")
+    agent.os = parse_operating_system(system.family, system.major, system.minor, system.patch) if system else parse_operating_system("Other")
+    agent.device = parse_device(device.family, device.brand, device.model) if device else parse_device("Other", None, None)
+    return agent
 
 
 def _kind(agent: object, browser: str, is_tool: bool) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import ua_parser.user_agent_parser
 from django.utils import translation
 
+from selfservice.sessions import devices
 from selfservice.sessions.devices import KINDS, describe
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0"
@@ -82,3 +84,19 @@ def test_labels_follow_the_active_language() -> None:
     with translation.override("es"):
         assert describe(FIREFOX).label == "Firefox 132 en Windows"
         assert describe("").label == "Dispositivo desconocido"
+
+
+def test_the_patterns_run_through_ua_parsers_re2_resolver_never_the_legacy_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The legacy parser tries ~1,000 patterns in turn on Python's backtracking re; the user
+    agent is the user's to write. Every row of the table is still named the same without it."""
+
+    def legacy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ua-parser's legacy parser ran")
+
+    for name in ("Parse", "ParseUserAgent", "ParseOS", "ParseDevice"):
+        monkeypatch.setattr(ua_parser.user_agent_parser, name, legacy)
+    devices._parse.cache_clear()  # labels parsed by earlier tests must be parsed again here
+
+    named = [(describe(agent).label, describe(agent).kind) for agent, _label, _kind in AGENTS]
+
+    assert named == [(label, kind) for _agent, label, kind in AGENTS]
