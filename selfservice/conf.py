@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     # must be shared by all workers in production; RATELIMIT_ENABLE = False turns them off.
     "RATELIMIT": {"profile.update": "10/m", "preferences.update": "10/m", "sessions.revoke": "10/m", "sessions.revoke_others": "3/m", "mfa.enroll": "10/m", "mfa.remove": "10/m", "mfa.recovery_code": "5/m",
                   # Every account page request, per signed-in user and per client IP: reads are
-                  # generous (tab switches, paging), writes (any POST) tighter.
+                  # generous (tab switches, paging, inline validation), writes (any other POST) tighter.
                   "read.user": "3000/m", "read.ip": "6000/m", "write.user": "30/m", "write.ip": "60/m",
                   # Auth0 login, per client IP (anonymous): POST /login/auth0/ and /complete/auth0/.
                   "login.start": "20/m", "login.complete": "20/m", "login.backchannel": "120/m",

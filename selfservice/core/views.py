@@ -139,6 +139,9 @@ class AccountMixin(LoginRequiredMixin):
     #: The tab's name, used in ``<title>``.
     title: str | Promise = ""
     not_linked_template_name = "selfservice/not_linked.html"
+    #: Which request limits a request counts against: None (by method: GET and HEAD are reads),
+    #: or "read" / "write" for a view whose method says otherwise.
+    request_kind: str | None = None
     auth0_user_id: str
 
     def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
@@ -155,7 +158,7 @@ class AccountMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         auth0_user_id = resolve_auth0_user_id(request)
-        over = request_limit(request, auth0_user_id)
+        over = request_limit(request, auth0_user_id, self.request_kind)
         if over is not None:
             return self.too_many_requests(*over)
         if not auth0_user_id:

@@ -216,13 +216,16 @@ class PreferencesValidateView(AccountMixin, View):
     Never calls Auth0 and never saves: one query (the active schema) and the same two
     validations a save runs. Answers 204 when there is nothing to validate.
 
-    It has no rate limit (one request per changed field), so each request must stay cheap
-    whatever is posted: both validations run schema patterns on RE2, in linear time, on
+    It is a POST (the form's values) that changes nothing, one per changed field, so it counts
+    against the read limits (``read.user``, ``read.ip``), not the write limits the save needs:
+    a user who changes many fields must still be able to save them. Each request must stay
+    cheap whatever is posted: both validations run schema patterns on RE2, in linear time, on
     input capped at the field's ``maxLength`` or 1,000 characters (see preferences/patterns.py),
     and a schema with a pattern RE2 cannot run is never rendered (``form_class_for``).
     """
 
     http_method_names = ["post"]
+    request_kind = "read"
     template_name = "selfservice/includes/preference_errors.html"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -60,12 +60,27 @@ def test_writes_have_their_own_limit(logged_in_client: Client, tenant: Emulator,
     assert tenant.count("PATCH") == 0
 
 
-def test_inline_validation_is_limited_too(logged_in_client: Client, settings: Any) -> None:
-    limits(settings, **{"write.user": "1/m"})
+def test_inline_validation_is_limited_as_a_read(logged_in_client: Client, settings: Any) -> None:
+    limits(settings, **{"read.user": "1/m"})
     url = reverse("selfservice:validate-preferences")
     logged_in_client.post(url, {}, headers=HTMX)
 
     assert logged_in_client.post(url, {}, headers=HTMX).status_code == 429
+
+
+def test_inline_validation_never_spends_the_saves_write_budget(
+    logged_in_client: Client, tenant: Emulator, settings: Any
+) -> None:
+    from tests.profile.test_general import ALICE_FORM
+
+    limits(settings, **{"write.user": "1/m", "write.ip": "1/m"})
+    url = reverse("selfservice:validate-preferences")
+    validated = [logged_in_client.post(url, {}, headers=HTMX).status_code for _ in range(5)]
+
+    saved = logged_in_client.post(GENERAL, {**ALICE_FORM, "nickname": "After validating"})
+
+    assert set(validated) == {204} and saved.status_code == 302
+    assert (tenant.user(ALICE) or {})["nickname"] == "After validating"
 
 
 def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted(client_for: Any, tenant: Emulator, settings: Any) -> None:
