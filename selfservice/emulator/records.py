@@ -73,7 +73,9 @@ def build_user(obj: dict[str, Any]) -> dict[str, Any]:
     user = copy.deepcopy({k: v for k, v in obj.items() if v is not None})
     if "user_id" not in user:
         user["user_id"] = f"auth0|{secrets.token_hex(12)}"
-    user_id = str(user["user_id"])
+    if not isinstance(user["user_id"], str) or not user["user_id"]:
+        raise invalid_body("user_id must be a non-empty string", "user_id")
+    user_id = user["user_id"]
     user.setdefault("identities", [default_identity(user_id)])
     stamp = iso()
     user.setdefault("created_at", stamp)

@@ -55,6 +55,10 @@ def default_clients() -> dict[str, Client]:
     }
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass
 class Fault:
     """An injected failure: the first matching request gets it, ``times`` times (None: forever)."""
@@ -68,8 +72,25 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.pattern = re.compile(self.path)
+        # Checked here, where a fault is made (control API or Python): a bad one would otherwise
+        # fail later, inside the request it was meant to break, as the emulator's own 500.
+        if not isinstance(self.path, str):
+            raise ValueError("'path' must be a regex string")
+        try:
+            self.pattern = re.compile(self.path)
+        except re.error as exc:
+            raise ValueError(f"'path' is not a valid regex: {exc}") from None
+        if self.method is not None and not isinstance(self.method, str):
+            raise ValueError("'method' must be a string")
         self.method = self.method.upper() if self.method else None
+        if self.status is not None and not (_whole(self.status) and 100 <= self.status <= 599):
+            raise ValueError("'status' must be an HTTP status, 100 to 599")
+        if not isinstance(self.latency_ms, int | float) or isinstance(self.latency_ms, bool) or self.latency_ms < 0:
+            raise ValueError("'latency_ms' must be a number of milliseconds, 0 or more")
+        if self.times is not None and not (_whole(self.times) and self.times >= 1):
+            raise ValueError("'times' must be a whole number, 1 or more (or null: forever)")
+        if not isinstance(self.headers, dict) or not all(isinstance(v, str) for v in (*self.headers, *self.headers.values())):
+            raise ValueError("'headers' must be an object of strings")
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and bool(self.pattern.search(path))

@@ -111,6 +111,29 @@ def test_bad_control_requests_are_400_not_500(live: httpx.Client) -> None:
     assert live.get("/__emulator__/unknown").status_code == 404
 
 
+@pytest.mark.parametrize("fault", [
+    {"path": "("}, {"path": 5}, {"path": "x", "status": "abc"}, {"path": "x", "status": 1000}, {"path": "x", "status": True},
+    {"path": "x", "latency_ms": -1}, {"path": "x", "latency_ms": "slow"}, {"path": "x", "times": 0}, {"path": "x", "times": 1.5},
+    {"path": "x", "method": 3}, {"path": "x", "headers": {"retry-after": 5}}, {"path": "x", "headers": ["a"]},
+], ids=["regex", "path-type", "status-text", "status-range", "status-bool", "latency-negative", "latency-text",
+        "times-zero", "times-fraction", "method-type", "header-value", "headers-list"])
+def test_a_fault_that_could_not_be_served_is_refused_with_400_when_added(
+    live: httpx.Client, emulator: Emulator, fault: dict[str, object]
+) -> None:
+    refused = live.post("/__emulator__/faults", json=fault)
+
+    assert refused.status_code == 400 and "Bad control request" in refused.json()["message"]
+    assert live.get("/__emulator__/faults").json() == []
+    answer = live.get("/api/v2/users/auth0|nobody")  # the tenant still answers as Auth0 would
+    assert answer.status_code == 404 and answer.json()["errorCode"] == "inexistent_user"
+
+
+def test_a_user_id_that_is_not_a_string_is_refused(live: httpx.Client) -> None:
+    refused = live.post("/__emulator__/users", json={"user_id": 5, "email": "five@example.com"})
+
+    assert refused.status_code == 400 and "user_id" in refused.json()["message"]
+
+
 def test_factors_and_tenant_options_are_settable(live: httpx.Client, emulator: Emulator) -> None:
     live.put("/__emulator__/factors", json={"email": True, "sms": False})
     factors = {f["name"]: f["enabled"] for f in live.get("/api/v2/guardian/factors").json()}
