@@ -89,7 +89,8 @@ class Fault:
             raise ValueError("'latency_ms' must be a number of milliseconds, 0 or more")
         if self.times is not None and not (_whole(self.times) and self.times >= 1):
             raise ValueError("'times' must be a whole number, 1 or more (or null: forever)")
-        if not isinstance(self.headers, dict) or not all(isinstance(v, str) for v in (*self.headers, *self.headers.values())):
+        texts = (*self.headers, *self.headers.values()) if isinstance(self.headers, dict) else (None,)
+        if not all(isinstance(text, str) for text in texts):
             raise ValueError("'headers' must be an object of strings")
 
     def matches(self, method: str, path: str) -> bool:

@@ -148,8 +148,14 @@ def _user_agent(raw: str) -> UserAgent:
     browser, system, device = found.user_agent, found.os, found.device
     agent: UserAgent = UserAgent.__new__(UserAgent)  # its __init__ would parse again, the legacy way
     agent.ua_string = raw
-    agent.browser = parse_browser(browser.family, browser.major, browser.minor, browser.patch) if browser else parse_browser("Other")
-    agent.os = parse_operating_system(system.family, system.major, system.minor, system.patch) if system else parse_operating_system("Other")
+    agent.browser = (
+        parse_browser(browser.family, browser.major, browser.minor, browser.patch) if browser else parse_browser("Other")
+    )
+    agent.os = (
+        parse_operating_system(system.family, system.major, system.minor, system.patch)
+        if system
+        else parse_operating_system("Other")
+    )
     agent.device = parse_device(device.family, device.brand, device.model) if device else parse_device("Other", None, None)
     return agent
 
