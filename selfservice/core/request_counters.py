@@ -6,6 +6,8 @@ Every page view and API call counts twice (the user and the address) in
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
 
 from selfservice.core.ratelimits import client_ip, count_each, subject
@@ -14,7 +16,7 @@ __all__ = ["request_limit"]
 
 
 def request_limit(
-    request: HttpRequest, auth0_user_id: str | None, kind: str | None = None
+    request: HttpRequest, auth0_user_id: str | None, kind: Literal["read", "write"] | None = None
 ) -> tuple[str, int] | None:
     """Count an account page or API request: reads (GET, HEAD) against ``read.*``, the rest ``write.*``.
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -141,7 +141,7 @@ class AccountMixin(LoginRequiredMixin):
     not_linked_template_name = "selfservice/not_linked.html"
     #: Which request limits a request counts against: None (by method: GET and HEAD are reads),
     #: or "read" / "write" for a view whose method says otherwise.
-    request_kind: str | None = None
+    request_kind: Literal["read", "write"] | None = None
     auth0_user_id: str
 
     def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
