@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from django.core.cache import caches
 
-from .errors import MAX_UPSTREAM_WAIT, UpstreamRateLimited
+from .errors import UpstreamRateLimited, wait_from_headers
 
 if TYPE_CHECKING:
     import httpx
@@ -112,20 +112,21 @@ def after_response(settings: SelfServiceSettings, response: httpx.Response) -> N
     headers = response.headers
     limit = _number(headers.get("x-ratelimit-limit"))
     remaining = _number(headers.get("x-ratelimit-remaining"))
-    reset = _number(headers.get("x-ratelimit-reset"))
+    # Seconds to Auth0's reset on Auth0's clock (its Date header), capped: see wait_from_headers.
+    wait = wait_from_headers(headers)
     now = time.time()
     cache = caches[settings.cache_alias]
     if response.status_code == 429:
         _count(settings, cache, bucket, "upstream_429")
         if _says_global(response):
             bucket = "global"
-        until = _until_after_429(headers, reset, now)
-        logger.warning("Auth0 answered 429: bucket=%s blocked for %.1fs", bucket, min(until - now, MAX_UPSTREAM_WAIT))
-        _block(settings, cache, bucket, until, now)
-    elif remaining is not None and remaining <= 0 and reset is not None:
+        wait = wait if wait is not None and wait > 0 else 1.0
+        logger.warning("Auth0 answered 429: bucket=%s blocked for %.1fs", bucket, wait)
+        _block(settings, cache, bucket, now + wait, now)
+    elif remaining is not None and remaining <= 0 and wait is not None:
         # Empty until the next token: with a token bucket that is reset/limit away, not reset.
-        share = (reset - now) / limit if limit and limit > 0 else reset - now
-        _block(settings, cache, bucket, now + max(min(share, reset - now), 0.2), now)
+        share = wait / limit if limit and limit > 0 else wait
+        _block(settings, cache, bucket, now + max(min(share, wait), 0.2), now)
 
 
 def counters(settings: SelfServiceSettings) -> dict[str, dict[str, int]]:
@@ -154,7 +155,6 @@ def _blocked_for(settings: SelfServiceSettings, cache: BaseCache, bucket: str) -
 
 
 def _block(settings: SelfServiceSettings, cache: BaseCache, bucket: str, until: float, now: float) -> None:
-    until = min(until, now + MAX_UPSTREAM_WAIT)  # a reset years ahead must not stop the site for years
     if until > now:
         cache.set(_key(settings, "block", bucket), until, timeout=math.ceil(until - now) + 1)
 
@@ -198,15 +198,6 @@ def _sleep_within_deadline(wait: float) -> bool:
         return False
     time.sleep(max(wait, POLL_INTERVAL))
     return True
-
-
-def _until_after_429(headers: Mapping[str, str], reset: float | None, now: float) -> float:
-    retry_after = _number(headers.get("retry-after"))
-    if retry_after is not None:
-        return now + max(retry_after, 1.0)
-    if reset is not None and reset > now:
-        return reset
-    return now + 1.0
 
 
 def _says_global(response: httpx.Response) -> bool:

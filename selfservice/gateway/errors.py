@@ -39,6 +39,7 @@ __all__ = [
     "UpstreamUnavailable",
     "error_from_response",
     "retry_after_from_headers",
+    "wait_from_headers",
 ]
 
 # Auth0's 403 message lists the scopes the endpoint accepts (auth0-facts.md §6.1).
@@ -123,34 +124,48 @@ class Rejected(GatewayError):
 
 
 def retry_after_from_headers(headers: Mapping[str, str] | None, now: float | None = None) -> int:
-    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or ``x-ratelimit-reset``.
+    """Whole seconds to wait (see :func:`wait_from_headers`), at least 1 so a view can always say
+    "in N s", and at most :data:`MAX_UPSTREAM_WAIT`; 1 when Auth0 said nothing."""
+    wait = wait_from_headers(headers, now)
+    return DEFAULT_RETRY_AFTER if wait is None else max(math.ceil(wait), 1)
 
-    ``x-ratelimit-reset`` is a UTC epoch second (auth0-facts.md §6.2). Always at least 1, so a
-    view can always say "in N s", and at most :data:`MAX_UPSTREAM_WAIT`.
+
+def wait_from_headers(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds until Auth0 takes a call again, from ``Retry-After`` (seconds or an HTTP date) or
+    ``x-ratelimit-reset``; None when neither is there (or readable). At most
+    :data:`MAX_UPSTREAM_WAIT`; 0 or less when the moment has passed.
+
+    ``x-ratelimit-reset`` is an epoch second of Auth0's clock (auth0-facts.md §6.2), so it is
+    measured against Auth0's ``Date`` header when there is one, not against this machine's
+    clock: a server 10 minutes behind would otherwise wait 10 minutes for a reset 1 s away, and
+    one ahead would not wait at all. ``now`` is this machine's time (tests pass it).
     """
-    return min(_seconds_to_wait(headers, now), MAX_UPSTREAM_WAIT)
-
-
-def _seconds_to_wait(headers: Mapping[str, str] | None, now: float | None) -> int:
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-    now = time.time() if now is None else now
+    now = _http_date(lowered.get("date", "")) or (time.time() if now is None else now)
     value = lowered.get("retry-after", "").strip()
-    if value:
-        if value.isdigit():
-            return max(int(value), 1)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return max(math.ceil(when.timestamp() - now), 1)
-    reset = lowered.get("x-ratelimit-reset", "").strip()
-    if reset:
-        try:
-            return max(math.ceil(float(reset) - now), 1)
-        except ValueError:
-            pass
-    return DEFAULT_RETRY_AFTER
+    wait: float | None = None
+    if value.isdigit():
+        wait = float(value)
+    elif value and (when := _http_date(value)) is not None:
+        wait = when - now
+    if wait is None and (reset := _finite(lowered.get("x-ratelimit-reset", ""))) is not None:
+        wait = reset - now
+    return None if wait is None else min(wait, MAX_UPSTREAM_WAIT)
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        return email.utils.parsedate_to_datetime(value.strip()).timestamp() if value.strip() else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _finite(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def error_from_response(status: int | None, body: Any, headers: Mapping[str, str] | None) -> GatewayError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import time
 from typing import Any
@@ -162,6 +163,26 @@ def test_a_429_waits_for_retry_after_without_any_retry(gateway: Any, alice: Any,
     assert emulator.count("GET", USER_PATH) == 1
 
 
+@pytest.mark.parametrize("skew", [-3000, 3000], ids=["this-clock-ahead", "this-clock-behind"])
+def test_a_reset_is_measured_on_auth0s_clock_when_it_sends_its_date(
+    gateway: Any, alice: Any, emulator: Any, skew: int
+) -> None:
+    auth0_now = time.time() + skew  # this machine's clock is off by -skew seconds
+    emulator.add_fault(USER_PATH, status=429, times=1, headers={
+        "Date": email.utils.formatdate(auth0_now, usegmt=True), "x-ratelimit-reset": str(int(auth0_now) + 30),
+        "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0",
+    })
+
+    with pytest.raises(UpstreamRateLimited) as sent:
+        gateway.get_user(ALICE)
+    with pytest.raises(UpstreamRateLimited) as refused:  # every worker holds back as long, no longer
+        get_gateway().get_user(ALICE)
+
+    assert 28 <= sent.value.retry_after <= 31
+    assert refused.value.code == "budget_spent" and 27 <= refused.value.retry_after <= 31
+    assert emulator.count("GET", USER_PATH) == 1
+
+
 @pytest.mark.parametrize("headers", [{"x-ratelimit-reset": "9999999999"}, {"Retry-After": "86400"}],
                          ids=["reset-years-ahead", "retry-after-a-day"])
 def test_a_wait_longer_than_an_hour_is_believed_for_an_hour_only(
@@ -308,6 +329,11 @@ def test_every_gateway_error_is_a_gateway_error() -> None:
         ({"x-ratelimit-reset": "soon"}, 1),
         ({"x-ratelimit-reset": "9999999999"}, 3600),  # at most an hour, whatever the header says
         ({"Retry-After": "7200"}, 3600),
+        ({"x-ratelimit-reset": "inf"}, 1),
+        ({"Retry-After": "9" * 400}, 3600),
+        # Auth0's clock says 07:28:40 (epoch 1445412520) while this one says 20 s earlier: the
+        # reset is 10 s away on Auth0's clock, not 30 s.
+        ({"x-ratelimit-reset": "1445412530", "Date": "Wed, 21 Oct 2015 07:28:40 GMT"}, 10),
         ({}, 1),
     ],
 )
