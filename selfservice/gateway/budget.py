@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from django.core.cache import caches
 
-from .errors import UpstreamRateLimited, wait_from_headers
+from .errors import UpstreamRateLimited, header_number, wait_from_headers
 
 if TYPE_CHECKING:
     import httpx
@@ -110,20 +110,21 @@ def after_response(settings: SelfServiceSettings, response: httpx.Response) -> N
     if not isinstance(bucket, str):
         return
     headers = response.headers
-    limit = _number(headers.get("x-ratelimit-limit"))
-    remaining = _number(headers.get("x-ratelimit-remaining"))
-    # Seconds to Auth0's reset on Auth0's clock (its Date header), capped: see wait_from_headers.
-    wait = wait_from_headers(headers)
+    limit = header_number(headers.get("x-ratelimit-limit"))
+    remaining = header_number(headers.get("x-ratelimit-remaining"))
     now = time.time()
     cache = caches[settings.cache_alias]
+    # The wait (seconds to Auth0's reset on Auth0's clock, capped: see wait_from_headers) is
+    # read only when it is needed: most answers have calls remaining.
     if response.status_code == 429:
         _count(settings, cache, bucket, "upstream_429")
         if _says_global(response):
             bucket = "global"
+        wait = wait_from_headers(headers)
         wait = wait if wait is not None and wait > 0 else 1.0
         logger.warning("Auth0 answered 429: bucket=%s blocked for %.1fs", bucket, wait)
         _block(settings, cache, bucket, now + wait, now)
-    elif remaining is not None and remaining <= 0 and wait is not None:
+    elif remaining is not None and remaining <= 0 and (wait := wait_from_headers(headers)) is not None:
         # Empty until the next token: with a token bucket that is reset/limit away, not reset.
         share = wait / limit if limit and limit > 0 else wait
         _block(settings, cache, bucket, now + max(min(share, wait), 0.2), now)
@@ -206,11 +207,3 @@ def _says_global(response: httpx.Response) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(body, Mapping) and bool(_GLOBAL_MESSAGE.search(str(body.get("message") or "")))
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        number = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None

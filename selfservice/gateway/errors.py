@@ -38,6 +38,7 @@ __all__ = [
     "UpstreamUncertain",
     "UpstreamUnavailable",
     "error_from_response",
+    "header_number",
     "retry_after_from_headers",
     "wait_from_headers",
 ]
@@ -148,7 +149,7 @@ def wait_from_headers(headers: Mapping[str, str] | None, now: float | None = Non
         wait = float(value)
     elif value and (when := _http_date(value)) is not None:
         wait = when - now
-    if wait is None and (reset := _finite(lowered.get("x-ratelimit-reset", ""))) is not None:
+    if wait is None and (reset := header_number(lowered.get("x-ratelimit-reset"))) is not None:
         wait = reset - now
     return None if wait is None else min(wait, MAX_UPSTREAM_WAIT)
 
@@ -160,12 +161,13 @@ def _http_date(value: str) -> float | None:
         return None
 
 
-def _finite(value: str) -> float | None:
+def header_number(value: str | None) -> float | None:
+    """A header's value as a finite number (``x-ratelimit-*``), or None when absent or not one."""
     try:
-        number = float(value)
+        number = float(value) if value is not None else None
     except ValueError:
         return None
-    return number if math.isfinite(number) else None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def error_from_response(status: int | None, body: Any, headers: Mapping[str, str] | None) -> GatewayError:
