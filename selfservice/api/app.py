@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -55,8 +57,18 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem_response(ApiProblem(422, "The request does not fit the operation's schema.", code="invalid", errors=errors))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; left alone, that is a 500.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_response(ApiProblem(413, f"The request body is larger than the {limit} bytes this site accepts.",
+                                       code="payload_too_large", extra={"max_bytes": limit}))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiProblem):  # raised while reading the body (a 415): ninja wraps it in a 400
+        return problem_response(exc.__cause__)
     detail = str(exc.message) if hasattr(exc, "message") else str(exc)
     code = "csrf_failed" if exc.status_code == 403 and "CSRF" in detail else ""
     return problem_response(ApiProblem(exc.status_code, detail, code=code))

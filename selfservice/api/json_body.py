@@ -1,4 +1,10 @@
-"""Request bodies: JSON whose every string is Unicode text.
+"""Request bodies: JSON, said to be JSON, whose every string is Unicode text.
+
+A body is read only when it says it is JSON (``application/json`` or a ``+json`` type such as
+``application/merge-patch+json``). Anything else is a 415 :class:`ApiProblem`: a client that
+sends a form or ``text/plain`` learns what to send instead of having its bytes guessed at, and a
+cross-site form (which can send only those types) is refused by what it is, before the CSRF
+check has to.
 
 JSON's grammar admits a lone surrogate escape such as ``"\\ud800"``, and ``json.loads`` turns it
 into a ``str`` that cannot be encoded as UTF-8. Such a value passed every check of the
@@ -17,7 +23,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.parser import Parser
 
-__all__ = ["NotText", "TextJSONParser"]
+from selfservice.api.problems import ApiProblem
+
+__all__ = ["JSON_TYPES", "NotText", "TextJSONParser", "is_json"]
+
+JSON_TYPES = "application/json, application/merge-patch+json"
 
 # Only a body holding a \uD800-\uDFFF escape can decode to a lone surrogate: raw bytes that are
 # not UTF-8 already fail json.loads. The walk below decides; this only skips it for the rest.
@@ -32,10 +42,21 @@ class TextJSONParser(Parser):
     """django-ninja's JSON parser, refusing strings (keys included) that are not Unicode text."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        if not is_json(request.content_type or ""):
+            raise ApiProblem(
+                415, "Send the body as JSON, with Content-Type: application/json.",
+                code="unsupported_media_type", headers={"Accept-Patch": JSON_TYPES} if request.method == "PATCH" else None,
+            )
         data = json.loads(request.body)
         if _SURROGATE_ESCAPE.search(request.body):
             _refuse_lone_surrogates(data)
         return data
+
+
+def is_json(media_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json``, in any case (RFC 6839)."""
+    media_type = media_type.strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def _refuse_lone_surrogates(data: Any) -> None:

@@ -21,7 +21,7 @@ __all__ = ["PROBLEM_JSON", "ApiProblem", "from_gateway", "problem_response"]
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
     400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 415: "Unsupported media type",
+    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 413: "Content too large", 415: "Unsupported media type",
     422: "Unprocessable content", 428: "Precondition required", 429: "Too many requests",
     503: "Service unavailable",
 }
