@@ -12,6 +12,9 @@
  *   a swap, the new messages are copied into it, cleared first so the same message twice is
  *   announced twice. Messages inside the panel are not live regions themselves.
  * - The tab bar scrolls sideways on a narrow screen: the current tab is scrolled into view.
+ * - A request into the panel that gets no answer, or an error the layout does not swap (403,
+ *   413, 5xx, ...), is said beside the control the user pressed (an alert from page.html's
+ *   #selfservice-request-failed); the form and what was typed stay as they were.
  */
 (function () {
   "use strict";
@@ -65,11 +68,58 @@
     return invalid || panel.querySelector("[data-selfservice-focus]");
   }
 
+  function clearFailures() {
+    document.querySelectorAll("[data-selfservice-request-failed]").forEach(function (node) {
+      node.remove();
+    });
+  }
+
+  function failureText(template, status) {
+    if (!status) {
+      return template.getAttribute("data-unreachable");
+    }
+    if (status === 403) {
+      return template.getAttribute("data-out-of-date");
+    }
+    if (status === 413) {
+      return template.getAttribute("data-too-large");
+    }
+    return template.getAttribute("data-failed");
+  }
+
+  // After the form the request came from (the notice sits by the button pressed), else above
+  // the panel (a tab link, a Refresh link).
+  function showFailure(event, status) {
+    var target = event.detail && event.detail.target;
+    var template = document.getElementById("selfservice-request-failed");
+    if (!isPanel(target) || !template || !template.content.firstElementChild) {
+      return;
+    }
+    clearFailures();
+    var notice = template.content.firstElementChild.cloneNode(true);
+    notice.textContent = failureText(template, status);
+    var source = event.detail.elt;
+    var form = source && source.isConnected && target.contains(source) ? source.closest("form") : null;
+    if (form && target.contains(form)) {
+      form.insertAdjacentElement("afterend", notice);
+    } else {
+      target.insertAdjacentElement("beforebegin", notice);
+    }
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail && event.detail.target;
     if (isPanel(target)) {
+      clearFailures();
       target.setAttribute("aria-busy", "true");
     }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    showFailure(event, (xhr && xhr.status) || 0);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    showFailure(event, 0);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var target = event.detail && event.detail.target;
