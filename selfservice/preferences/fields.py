@@ -270,6 +270,7 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
             field = forms.URLField(required=required, assume_scheme="https", **string, **common)
         else:
             field = forms.CharField(required=required, **string, **common)
+            field.widget.attrs["dir"] = "auto"  # free text, in any script (see profile/forms.py)
         if "pattern" in prop:
             # Checked by SchemaValidator on RE2 (a search, as JSON Schema says). The attribute is
             # a hint: the browser anchors it and runs it in its own engine (v flag), per tab; the

@@ -29,6 +29,11 @@ class HttpsURLField(forms.URLField):
     default_validators = [URLValidator(schemes=["https"], message=_("Enter an https:// address."), code="not_https")]
 
 
+# Names are written in any script: dir="auto" lays an Arabic or Hebrew name out right to left on
+# an English page, and a Latin one left to right on a mirrored page (each field gets a copy).
+_WRITTEN = forms.TextInput(attrs={"dir": "auto"})
+
+
 class ProfileForm(forms.Form):
     """Edit ``name, given_name, family_name, nickname, picture``; only ``editable`` ones exist.
 
@@ -36,10 +41,10 @@ class ProfileForm(forms.Form):
     carries them is simply ignored and they can never reach Auth0.
     """
 
-    name = forms.CharField(label=_("Full name"), max_length=NAME_MAX_LENGTH, required=False)
-    given_name = forms.CharField(label=_("Given name"), max_length=NAME_MAX_LENGTH, required=False)
-    family_name = forms.CharField(label=_("Family name"), max_length=NAME_MAX_LENGTH, required=False)
-    nickname = forms.CharField(label=_("Nickname"), max_length=NAME_MAX_LENGTH, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=NAME_MAX_LENGTH, required=False, widget=_WRITTEN)
+    given_name = forms.CharField(label=_("Given name"), max_length=NAME_MAX_LENGTH, required=False, widget=_WRITTEN)
+    family_name = forms.CharField(label=_("Family name"), max_length=NAME_MAX_LENGTH, required=False, widget=_WRITTEN)
+    nickname = forms.CharField(label=_("Nickname"), max_length=NAME_MAX_LENGTH, required=False, widget=_WRITTEN)
     picture = HttpsURLField(
         label=_("Picture URL"),
         max_length=PICTURE_MAX_LENGTH,

@@ -50,9 +50,9 @@ def _method(entry: Any, title: Any, words: dict[str, str], moments: Moments) -> 
     name = ""
     if named or not method.confirmed:
         badge = f' <span class="selfservice-badge selfservice-badge--warn">{words["not_confirmed"]}</span>'
-        name = (f'<p class="selfservice-method-name">{label if named else ""}'
+        name = (f'<p class="selfservice-method-name">{f"<bdi>{label}</bdi>" if named else ""}'
                 f'{badge if not method.confirmed else ""}</p>')
-    detail = f'<p class="selfservice-muted">{output(method.detail)}</p>' if method.detail else ""
+    detail = f'<p class="selfservice-muted"><bdi>{output(method.detail)}</bdi></p>' if method.detail else ""
     added = f'{words["added"]} {moments.day(method.added)} · ' if method.added else ""
     used = f'{words["last_used"]} {moments.relative(method.last_used)}' if method.last_used else words["never_used"]
     remove = ""

@@ -35,9 +35,14 @@
     if (!bar || bar.scrollWidth <= bar.clientWidth) {
       return;
     }
-    var left = current.offsetLeft - bar.offsetLeft;
-    if (left < bar.scrollLeft || left + current.offsetWidth > bar.scrollLeft + bar.clientWidth) {
-      bar.scrollLeft = Math.max(left - 16, 0);
+    // Measured on the screen and scrolled by the difference: the same in a right-to-left page,
+    // where scrollLeft runs from 0 to negative values and offsetLeft does not say what shows.
+    var shown = bar.getBoundingClientRect();
+    var tab = current.getBoundingClientRect();
+    if (tab.left < shown.left) {
+      bar.scrollLeft -= shown.left - tab.left + 16;
+    } else if (tab.right > shown.right) {
+      bar.scrollLeft += tab.right - shown.right + 16;
     }
   }
 
