@@ -17,6 +17,7 @@ import pytest
 from selfservice.emulator import Emulator
 
 from .test_demo import demo_site  # noqa: F401 - the fixture
+from .test_preferences import demo_schema  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +93,13 @@ def test_a_name_typed_in_arabic_on_an_english_page_runs_right_to_left(
     name.fill("أليس ليدل")
     assert name.evaluate("input => input.matches(':dir(rtl)')")
     assert page.get_by_label("Picture URL").get_attribute("dir") is None  # an address reads left to right
+
+
+def test_a_checkbox_keeps_its_gap_on_the_side_of_its_label(
+    arabic: None, demo_schema: None, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("carol@example.com", viewport={"width": 1000, "height": 800})
+    page.goto(live_server.url + "/account/preferences/")
+    box = page.locator("#selfservice-panel input[type=checkbox]").first
+    margins = box.evaluate("input => [getComputedStyle(input).marginLeft, getComputedStyle(input).marginRight]")
+    assert margins == ["8px", "0px"]  # mirrored: the label is on the checkbox's left
