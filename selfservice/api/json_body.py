@@ -1,4 +1,4 @@
-"""Request bodies: JSON, said to be JSON, whose every string is Unicode text.
+"""Request bodies: JSON, said to be JSON, with unique names, whose every string is Unicode text.
 
 A body is read only when it says it is JSON (``application/json`` or a ``+json`` type such as
 ``application/merge-patch+json``). Anything else is a 415 :class:`ApiProblem`: a client that
@@ -47,10 +47,22 @@ class TextJSONParser(Parser):
                 415, "Send the body as JSON, with Content-Type: application/json.",
                 code="unsupported_media_type", headers={"Accept-Patch": JSON_TYPES} if request.method == "PATCH" else None,
             )
-        data = json.loads(request.body)
+        data = json.loads(request.body, object_pairs_hook=_unique_names)
         if _SURROGATE_ESCAPE.search(request.body):
             _refuse_lone_surrogates(data)
         return data
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names are unique (I-JSON, RFC 7493): ``{"a": 1, "a": 2}`` is refused.
+
+    ``json.loads`` keeps the last value; a proxy, a log or another parser in front of the site
+    may keep the first. The body would mean one thing where it is checked and another here.
+    """
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ApiProblem(400, "An object in the body has the same name twice.", code="duplicate_name")
+    return data
 
 
 def is_json(media_type: str) -> bool:

@@ -99,3 +99,15 @@ def test_a_body_over_the_sites_limit_is_a_413(bearer: Callable[..., Client], api
     body = problem(response)
     assert response.status_code == 413 and body["code"] == "payload_too_large" and body["max_bytes"] == 1000
     assert api_tenant.requests() == [] and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("body", ['{"nickname": "x", "nickname": "y"}', '{"theme": "dark", "address": {"city": "a", "city": "b"}}'])
+def test_an_object_with_a_name_twice_is_refused(bearer: Callable[..., Client], api_tenant: Emulator, body: str) -> None:
+    client = bearer("alice@example.com")
+    api_tenant.clear_requests()
+    path = "/me" if "nickname" in body else "/me/preferences"
+
+    response = client.patch(f"{BASE}{path}", body, content_type="application/json")
+
+    assert response.status_code == 400 and problem(response)["code"] == "duplicate_name"
+    assert api_tenant.requests() == [] and not AuditEvent.objects.exists()
