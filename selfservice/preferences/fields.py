@@ -266,8 +266,10 @@ def build_field(prop: Mapping[str, Any], *, required: bool, key: str) -> forms.F
             field = DateStringField(required=required, **common)
         elif fmt == "email":
             field = forms.EmailField(required=required, **string, **common)
+            field.widget.attrs["dir"] = "ltr"  # addresses read left to right in every language
         elif fmt == "uri":
             field = forms.URLField(required=required, assume_scheme="https", **string, **common)
+            field.widget.attrs["dir"] = "ltr"
         else:
             field = forms.CharField(required=required, **string, **common)
             field.widget.attrs["dir"] = "auto"  # free text, in any script (see profile/forms.py)

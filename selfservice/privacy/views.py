@@ -107,7 +107,7 @@ class DeleteAccountForm(forms.Form):
 
     confirmation = forms.CharField(
         label=_("Type your email address to confirm"), max_length=320, strip=True,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "dir": "ltr"}),
     )
 
     def __init__(self, *args: Any, expected: str, **kwargs: Any) -> None:

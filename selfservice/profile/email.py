@@ -51,11 +51,11 @@ class ChangeEmailForm(forms.Form):
 
     email = forms.EmailField(
         label=gettext_lazy("New email address"), max_length=EMAIL_MAX_LENGTH,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false", "dir": "ltr"}),
     )
     email_again = forms.EmailField(
         label=gettext_lazy("Type it again"), max_length=EMAIL_MAX_LENGTH,
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "dir": "ltr"}),
     )
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, current: str = "", **kwargs: Any) -> None:

@@ -27,6 +27,8 @@ class HttpsURLField(forms.URLField):
 
     # Its own code: the field would replace an "invalid" message with "Enter a valid URL.".
     default_validators = [URLValidator(schemes=["https"], message=_("Enter an https:// address."), code="not_https")]
+    # An address reads left to right in every language (browsers mirror url inputs on an RTL page).
+    widget = forms.URLInput(attrs={"dir": "ltr"})
 
 
 # Names are written in any script: dir="auto" lays an Arabic or Hebrew name out right to left on

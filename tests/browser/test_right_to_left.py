@@ -3,8 +3,8 @@
 A site that offers Arabic, Hebrew, Persian or Urdu gets ``dir="rtl"`` on ``<html>`` from the
 layout. The stylesheet uses logical sides (inline-start, not left), so the page mirrors instead
 of growing 10,000 px wide (the skip link sat at ``left: -9999px``, and the first view was blank).
-Values that read left to right in every language (a phone number, a masked address, a code)
-keep their order; names typed in the forms take their own direction (``dir="auto"``).
+Values that read left to right in every language (a phone number, a masked address, a code,
+an email or web address being typed) keep their order; names typed in the forms take their own direction (``dir="auto"``).
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ def test_numbers_addresses_and_codes_keep_their_order_on_a_mirrored_page(
     first, last = (page.evaluate(CHARACTER_X, ["[data-probe]", index]) for index in (0, -1))
     assert first < last  # "caro*@exam*******" reads left to right: the stars stay at its end
 
+    page.goto(live_server.url + "/account/general/email/")
+    addresses = page.locator("#selfservice-panel input[type=email]")
+    assert addresses.count() == 2  # Chromium mirrors email and url inputs on an RTL page; dir="ltr" does not
+    assert addresses.evaluate_all("inputs => inputs.map(input => getComputedStyle(input).direction)") == ["ltr", "ltr"]
+
     page.goto(live_server.url + "/account/sessions/")
     accent = page.evaluate("getComputedStyle(document.querySelector('.selfservice-session--current')).boxShadow")
     assert "-4px 0px 0px" in accent  # the current session's bar on the start side: the right
@@ -92,7 +97,7 @@ def test_a_name_typed_in_arabic_on_an_english_page_runs_right_to_left(
     assert name.evaluate("input => input.matches(':dir(ltr)')")
     name.fill("أليس ليدل")
     assert name.evaluate("input => input.matches(':dir(rtl)')")
-    assert page.get_by_label("Picture URL").get_attribute("dir") is None  # an address reads left to right
+    assert page.get_by_label("Picture URL").get_attribute("dir") == "ltr"  # an address reads left to right
 
 
 def test_a_checkbox_keeps_its_gap_on_the_side_of_its_label(
