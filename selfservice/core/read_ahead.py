@@ -39,15 +39,14 @@ class ReadAhead:
         self.cache = cache
         self._ahead: dict[str, Any] = {}
 
-    def read_ahead(self, keys: Iterable[str]) -> dict[str, Any]:
-        """Fetch ``keys`` in one round trip for the ``get`` calls to come; returns the values found."""
+    def read_ahead(self, keys: Iterable[str]) -> None:
+        """Fetch ``keys`` in one round trip for the ``get`` calls to come."""
         wanted = list(dict.fromkeys(keys))
         try:
             found: dict[str, Any] = self.cache.get_many(wanted) if wanted else {}
         except UNDECODABLE:
             found = {key: value for key in wanted if (value := self.get(key, _ABSENT)) is not _ABSENT}
         self._ahead = {key: found.get(key, _ABSENT) for key in wanted}
-        return found
 
     def get(self, key: str, default: Any = None) -> Any:
         if key in self._ahead:

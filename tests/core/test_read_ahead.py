@@ -29,7 +29,7 @@ def cache() -> ReadAhead:
 
 def test_each_value_read_ahead_serves_the_first_get_only() -> None:
     ahead = cache()
-    assert ahead.read_ahead(["ahead:a", "ahead:b", "ahead:missing"]) == {"ahead:a": "a1", "ahead:b": "b1"}
+    ahead.read_ahead(["ahead:a", "ahead:b", "ahead:missing"])
     caches["default"].set("ahead:a", "a2")  # another worker's write, after the read ahead
 
     assert ahead.get("ahead:a") == "a1"  # what the round trip brought, as if read then
