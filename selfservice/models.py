@@ -10,13 +10,13 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import BaseCache, caches
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from selfservice.conf import get_settings
+from selfservice.core.shared_cache import SharedCache, shared_cache
 from selfservice.preferences.schemas import apply_order, fingerprint, property_order, schema_problems
 
 __all__ = ["AuditEvent", "Auth0Session", "PreferenceSchema", "SCHEMA_CACHE_TTL", "active_schema_key"]
@@ -154,9 +154,9 @@ def active_schema_key() -> str:
     return _active_cache()[1]
 
 
-def _active_cache() -> tuple[BaseCache, str]:
+def _active_cache() -> tuple[SharedCache, str]:
     conf = get_settings()
-    return caches[conf.cache_alias], f"{conf.cache_key_prefix}:preference-schema:active"
+    return shared_cache(conf.cache_alias), f"{conf.cache_key_prefix}:preference-schema:active"
 
 
 def _forget_active() -> None:

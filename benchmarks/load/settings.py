@@ -51,7 +51,7 @@ CACHES = {
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "selfservice.login.session_store"  # cached_db, as docs/deployment.md recommends
 RATELIMIT_USE_CACHE = "default"
 
 # --- the emulated tenant, as its own process (mirrors demo_project.settings' emulator branch) ---

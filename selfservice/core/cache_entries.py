@@ -14,10 +14,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
-
 from selfservice.conf import SelfServiceSettings, get_settings
 from selfservice.core.decoded_copies import pack
+from selfservice.core.shared_cache import shared_cache
 
 __all__ = ["PACKED_KINDS", "USER_KINDS", "Entry", "entry_key", "forget_user", "packed"]
 
@@ -46,4 +45,4 @@ def forget_user(user_id: str, kinds: tuple[str, ...] = USER_KINDS, settings: Sel
     """Drop a user's cached copies (logout, back-channel logout, account deletion)."""
     settings = settings or get_settings()
     if user_id:
-        caches[settings.cache_alias].delete_many([entry_key(settings, kind, user_id) for kind in kinds])
+        shared_cache(settings.cache_alias).delete_many([entry_key(settings, kind, user_id) for kind in kinds])

@@ -13,9 +13,9 @@ import logging
 from typing import Any
 
 import jwt
-from django.core.cache import caches
 
 from selfservice.conf import get_settings
+from selfservice.core.shared_cache import shared_cache
 
 __all__ = ["KeysUnavailable", "UnknownKey", "signing_key"]
 
@@ -35,7 +35,7 @@ class KeysUnavailable(Exception):
 
 def signing_key(kid: str) -> Any:
     """The public key with this ``kid`` (or the only key, for a token without one)."""
-    cache = caches[get_settings().cache_alias]
+    cache = shared_cache(get_settings().cache_alias)
     jwks = cache.get(_key("jwks"))
     key = _find(jwks, kid)
     if key is None and cache.add(_key("jwks-fetched"), 1, timeout=JWKS_REFETCH_INTERVAL if jwks else 1):

@@ -22,7 +22,7 @@ import pickle
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import BaseCache
+from selfservice.core.shared_cache import SharedCache
 
 __all__ = ["ReadAhead"]
 
@@ -35,7 +35,7 @@ UNDECODABLE = (AttributeError, ImportError, EOFError, IndexError, TypeError, pic
 class ReadAhead:
     """``cache`` with :meth:`read_ahead`; one per request (it holds that request's values)."""
 
-    def __init__(self, cache: BaseCache) -> None:
+    def __init__(self, cache: SharedCache) -> None:
         self.cache = cache
         self._ahead: dict[str, Any] = {}
 

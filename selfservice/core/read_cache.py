@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.core.cache import caches
-
 from selfservice.conf import get_settings
 from selfservice.core.cache_entries import USER_KINDS, Entry, entry_key, forget_user, packed
 from selfservice.core.decoded_copies import Packed, unpack
 from selfservice.core.read_ahead import ReadAhead
+from selfservice.core.shared_cache import shared_cache
 from selfservice.gateway import (
     AuthenticationMethod,
     EnrollmentTicket,
@@ -93,7 +92,7 @@ class ReadCache:
         self.owner = owner
         self.refresh = refresh
         self.settings = get_settings()
-        self.cache = ReadAhead(caches[self.settings.cache_alias])
+        self.cache = ReadAhead(shared_cache(self.settings.cache_alias))
         self.served: dict[str, Freshness] = {}
         self._read_here: dict[str, Any] = {}
 

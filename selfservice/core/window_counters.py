@@ -24,7 +24,8 @@ import time
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import caches
+
+from selfservice.core.shared_cache import shared_cache
 
 __all__ = ["count", "rate_period"]
 
@@ -57,7 +58,7 @@ def count(name: str, subject: str, rate: str, now: float | None = None) -> int |
     window = int(now // period)
     digest = hashlib.md5(f"{name}\0{subject}".encode(), usedforsecurity=False).hexdigest()
     key = f"{getattr(settings, 'RATELIMIT_CACHE_PREFIX', 'rl:')}selfservice.count:{digest}:{period}:{window}"
-    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    cache = shared_cache(getattr(settings, "RATELIMIT_USE_CACHE", "default"))
     try:
         used = cache.incr(key)
     except ValueError:  # the window's first request (the Django cache API's "no such key"),

@@ -11,6 +11,7 @@ Kept tiny and side-effect free: every site that installs selfservice loads it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,8 +39,6 @@ def emulator(_selfservice_emulator_session: Emulator) -> Iterator[Emulator]:
 def selfservice_emulator(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """``emulator`` wired into Django: ``SELFSERVICE`` uses it through an in-process transport."""
     settings: Any = request.getfixturevalue("settings")
-    from django.core.cache import caches
-
     current = dict(getattr(settings, "SELFSERVICE", {}) or {})
     settings.SELFSERVICE = {
         **current,
@@ -49,8 +48,17 @@ def selfservice_emulator(emulator: Emulator, request: pytest.FixtureRequest) -> 
         "AUTH0_BASE_URL": None,
         "AUTH0_TRANSPORT": emulator.transport(),
     }
-    for cache in caches.all():
-        cache.clear()
+    _clear_caches()
     yield emulator
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    """Empty every configured cache; one a test made unreachable (a dead Redis) is left alone."""
+    from django.core.cache import caches
+
+    from selfservice.core.shared_cache import OUTAGE_ERRORS
+
     for cache in caches.all():
-        cache.clear()
+        with contextlib.suppress(*OUTAGE_ERRORS):
+            cache.clear()

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from auth0.management import ManagementClient
 from auth0.management.core import ApiError, ParsingError
-from django.core.cache import caches
 
 from selfservice.conf import SelfServiceSettings, get_settings
+from selfservice.core.shared_cache import shared_cache
 
 from .base import read_session_pages
 from .connection import Connection, connection
@@ -179,7 +179,7 @@ class Auth0Gateway:
 
     def list_factors(self) -> tuple[Factor, ...]:
         # Tenant-wide and rarely changed: shared by every worker through Django's cache.
-        cache = caches[self.settings.cache_alias]
+        cache = shared_cache(self.settings.cache_alias)
         key = cache_key(self.settings, "guardian-factors")
         cached = cache.get(key)
         if not isinstance(cached, list):

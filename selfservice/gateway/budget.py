@@ -35,13 +35,12 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from django.core.cache import caches
+from selfservice.core.shared_cache import SharedCache, shared_cache
 
 from .errors import UpstreamRateLimited, header_number, wait_from_headers
 
 if TYPE_CHECKING:
     import httpx
-    from django.core.cache.backends.base import BaseCache
 
     from selfservice.conf import BudgetRule, SelfServiceSettings
 
@@ -89,7 +88,7 @@ def before_request(settings: SelfServiceSettings, request: httpx.Request) -> Non
     if bucket is None:
         return
     request.extensions = {**request.extensions, "selfservice_bucket": bucket}
-    cache = caches[settings.cache_alias]
+    cache = shared_cache(settings.cache_alias)
     while True:
         wait = _blocked_for(settings, cache, bucket)
         if wait <= 0:
@@ -113,7 +112,7 @@ def after_response(settings: SelfServiceSettings, response: httpx.Response) -> N
     limit = header_number(headers.get("x-ratelimit-limit"))
     remaining = header_number(headers.get("x-ratelimit-remaining"))
     now = time.time()
-    cache = caches[settings.cache_alias]
+    cache = shared_cache(settings.cache_alias)
     # The wait (seconds to Auth0's reset on Auth0's clock, capped: see wait_from_headers) is
     # read only when it is needed: most answers have calls remaining.
     if response.status_code == 429:
@@ -132,7 +131,7 @@ def after_response(settings: SelfServiceSettings, response: httpx.Response) -> N
 
 def counters(settings: SelfServiceSettings) -> dict[str, dict[str, int]]:
     """Calls made, refused locally and answered 429 by Auth0, per bucket, since the cache was cleared."""
-    cache = caches[settings.cache_alias]
+    cache = shared_cache(settings.cache_alias)
     names = ("calls", "refused", "upstream_429")
     keys = {f"{bucket}:{name}": _key(settings, "count", bucket, name) for bucket in BUCKETS for name in names}
     found = cache.get_many(list(keys.values()))
@@ -148,19 +147,19 @@ def _key(settings: SelfServiceSettings, *parts: str) -> str:
     return ":".join((settings.cache_key_prefix, "budget", *parts))
 
 
-def _blocked_for(settings: SelfServiceSettings, cache: BaseCache, bucket: str) -> float:
+def _blocked_for(settings: SelfServiceSettings, cache: SharedCache, bucket: str) -> float:
     """Seconds until Auth0 takes a call of ``bucket`` again (0: now)."""
     until = cache.get_many([_key(settings, "block", "global"), _key(settings, "block", bucket)])
     latest = max((float(v) for v in until.values() if isinstance(v, int | float)), default=0.0)
     return max(latest - time.time(), 0.0)
 
 
-def _block(settings: SelfServiceSettings, cache: BaseCache, bucket: str, until: float, now: float) -> None:
+def _block(settings: SelfServiceSettings, cache: SharedCache, bucket: str, until: float, now: float) -> None:
     if until > now:
         cache.set(_key(settings, "block", bucket), until, timeout=math.ceil(until - now) + 1)
 
 
-def _spend(settings: SelfServiceSettings, cache: BaseCache, bucket: str) -> float:
+def _spend(settings: SelfServiceSettings, cache: SharedCache, bucket: str) -> float:
     """Take one call from the site's own budget: 0 when granted, else seconds to the next window."""
     for rule in _rules_for(settings.management_budget, bucket):
         now = time.time()
@@ -177,7 +176,7 @@ def _rules_for(rules: tuple[BudgetRule, ...], bucket: str) -> Iterator[BudgetRul
     yield from (rule for rule in rules if rule.bucket == bucket)
 
 
-def _increment(cache: BaseCache, key: str, *, timeout: int) -> int:
+def _increment(cache: SharedCache, key: str, *, timeout: int) -> int:
     """Atomic counter: Redis INCR, or LocMem's locked incr; created by the first caller."""
     try:
         return int(cache.incr(key))
@@ -187,7 +186,7 @@ def _increment(cache: BaseCache, key: str, *, timeout: int) -> int:
         return int(cache.incr(key))
 
 
-def _count(settings: SelfServiceSettings, cache: BaseCache, bucket: str, name: str) -> None:
+def _count(settings: SelfServiceSettings, cache: SharedCache, bucket: str, name: str) -> None:
     with contextlib.suppress(Exception):  # counters are diagnostics: never fail a call for them
         _increment(cache, _key(settings, "count", bucket, name), timeout=86400)
 

@@ -36,7 +36,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from django.core.cache import caches
+
+from selfservice.core.shared_cache import SharedCache, shared_cache
 
 from .errors import (
     GatewayError,
@@ -47,7 +48,6 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from django.core.cache.backends.base import BaseCache
 
     from selfservice.conf import SelfServiceSettings
 
@@ -99,13 +99,16 @@ class ManagementToken:
         self._lock_ttl = math.ceil(settings.timeout * 3) + 1
         # The token handed out last on this thread: what a 401 refers to (see invalidate()).
         self._handed_out = threading.local()
+        # This process's last fetched entry: used only while the shared cache cannot be reached,
+        # so an outage does not mean one token request per Management call.
+        self._local: dict[str, Any] | None = None
 
     def __call__(self) -> str:
         return self.get()
 
     @property
-    def _cache(self) -> BaseCache:
-        return caches[self._settings.cache_alias]
+    def _cache(self) -> SharedCache:
+        return shared_cache(self._settings.cache_alias)
 
     def get(self) -> str:
         """A token valid now; fetches one (under the shared lock) only when due."""
@@ -124,6 +127,8 @@ class ManagementToken:
         replaced it, and that fresh token must not be thrown away.
         """
         cache = self._cache
+        if token is None or (self._local or {}).get("access_token") == token:
+            self._local = None  # Auth0 refused it: not a fallback any more
         if token is not None:
             entry = cache.get(self._key)
             if not isinstance(entry, dict) or entry.get("access_token") != token:
@@ -153,8 +158,10 @@ class ManagementToken:
             return str(entry["access_token"])  # due for refresh, still valid: someone else fetches
         return self._wait_for_other_fetch(cache)
 
-    def _read(self, cache: BaseCache) -> dict[str, Any] | None:
+    def _read(self, cache: SharedCache) -> dict[str, Any] | None:
         entry = cache.get(self._key)
+        if entry is None and not cache.reached:
+            entry = self._local
         if (
             isinstance(entry, dict)
             and isinstance(entry.get("access_token"), str)
@@ -165,7 +172,7 @@ class ManagementToken:
             return entry
         return None  # absent, expired, or written by something else: fetch a new one
 
-    def _wait_for_other_fetch(self, cache: BaseCache) -> str:
+    def _wait_for_other_fetch(self, cache: SharedCache) -> str:
         deadline = _now() + self._lock_ttl
         while _now() < deadline:
             _pause()
@@ -183,7 +190,7 @@ class ManagementToken:
                 raise UpstreamUnavailable("Another worker's Management API token request failed.")
         raise UpstreamUnavailable("Timed out waiting for another worker to fetch the Management API token.")
 
-    def _fetch_and_store(self, cache: BaseCache) -> str:
+    def _fetch_and_store(self, cache: SharedCache) -> str:
         entry = self._read(cache)  # another worker may have finished between our read and add()
         if entry is not None and _now() < entry["refresh_at"]:
             return str(entry["access_token"])
@@ -201,6 +208,7 @@ class ManagementToken:
             "expires_at": fetched + expires_in,
             "refresh_at": fetched + expires_in - lead,
         }
+        self._local = entry
         cache.set(self._key, entry, timeout=max(int(expires_in), 1))
         cache.delete(self._failure_key)
         return access_token

@@ -28,6 +28,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from selfservice.core.ratelimits import client_ip, rate_for
+from selfservice.core.shared_cache import OUTAGE_ERRORS
 
 __all__ = ["GROUPS", "Step", "Verdict", "check"]
 
@@ -71,6 +72,10 @@ def check(request: HttpRequest, step: Step) -> Verdict | None:
     except (ValueError, ImproperlyConfigured):
         # A malformed rate: selfservice.E016 reports it; sign-in keeps working meanwhile.
         logger.warning("SELFSERVICE[\"RATELIMIT\"][%r] is not a rate; %s is not limited.", name, name)
+        return None
+    except OUTAGE_ERRORS as error:
+        # The counters' cache cannot be reached: sign-in goes on uncounted (core/shared_cache.py).
+        logger.warning("The login limit %s is not counted: its cache cannot be reached (%s).", name, type(error).__name__)
         return None
     time_left = int(usage["time_left"]) if usage and usage.get("time_left", -1) >= 0 else 60
     first = bool(usage) and int(usage.get("count", 0)) == int(usage.get("limit", -1)) + 1

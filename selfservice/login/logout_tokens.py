@@ -30,10 +30,10 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.core.cache import caches
 
 from selfservice.conf import get_settings
 from selfservice.core import jwks
+from selfservice.core.shared_cache import shared_cache
 
 __all__ = [
     "EVENT",
@@ -157,7 +157,7 @@ def _cache_key(name: str) -> str:
 
 
 def _cache() -> Any:
-    return caches[get_settings().cache_alias]
+    return shared_cache(get_settings().cache_alias)
 
 
 def _first_use(jti: str) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import caches
 
 from selfservice.conf import get_settings
+from selfservice.core.shared_cache import shared_cache
 from selfservice.gateway import UpstreamRateLimited, UpstreamUnavailable, get_gateway
 from selfservice.gateway import tokens as tokens_module
 from selfservice.gateway.auth0 import connection
@@ -173,7 +174,7 @@ def test_a_worker_without_a_token_waits_for_the_one_being_fetched_instead_of_fet
         result = pool.submit(lambda: get_gateway().get_user(ALICE))
         assert waiting.wait(5)
         # "Another worker" finishes: it stores a token and releases the lock.
-        token = connection(settings).token._fetch_and_store(caches["default"])
+        token = connection(settings).token._fetch_and_store(shared_cache("default"))
         caches["default"].delete(_lock_key())
         assert result.result(5).user_id == ALICE
 
@@ -192,7 +193,7 @@ def test_waiters_report_the_error_the_fetching_worker_hit(
         result = pool.submit(lambda: get_gateway().get_user(ALICE))
         assert waiting.wait(5)
         with pytest.raises(UpstreamRateLimited):
-            connection(settings).token._fetch_and_store(caches["default"])
+            connection(settings).token._fetch_and_store(shared_cache("default"))
         caches["default"].delete(_lock_key())
         with pytest.raises(UpstreamRateLimited) as caught:
             result.result(5)

@@ -30,6 +30,9 @@ from tests.sessions.test_devices import IPHONE
 ENDPOINT = reverse("selfservice:backchannel-logout")
 SESSIONS = reverse("selfservice:sessions")
 
+ENGINES = ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache",
+           "django.contrib.sessions.backends.cached_db", "selfservice.login.session_store"]
+
 
 @pytest.fixture
 def site(tenant: Emulator, settings: Any) -> Iterator[list[Any]]:
@@ -261,11 +264,11 @@ def test_unreadable_signing_keys_answer_503_not_400(tenant: Emulator, victim: Cl
     assert still_signed_in(victim)
 
 
-@pytest.mark.parametrize("engine", ["db", "cache", "cached_db"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_sessions_end_whatever_the_session_engine(
     tenant: Emulator, alice: Any, settings: Any, engine: str
 ) -> None:
-    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    settings.SESSION_ENGINE = engine
     settings.SOCIAL_AUTH_AUTH0_BASE_URL = "http://127.0.0.1:8001"
     client = Client()
     client.force_login(alice)
@@ -282,12 +285,12 @@ def test_sessions_end_whatever_the_session_engine(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("engine", ["db", "cache", "cached_db"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_login_prunes_rows_of_sessions_that_expired_without_a_logout(
     site: list[Any], browsers: Callable[[str], httpx.Client], django_user_model: Any, settings: Any, engine: str
 ) -> None:
     someone = django_user_model.objects.create(username="someone")
-    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    settings.SESSION_ENGINE = engine
     store = import_module(settings.SESSION_ENGINE).SessionStore
     long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE, days=1)
     alive = store()
