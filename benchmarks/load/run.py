@@ -3,6 +3,7 @@
     python -m benchmarks.load.run [--users 50] [--seconds 60] [--preset free] [--hosts 1|2]
                                   [--latency-ms 50] [--think-ms 1000] [--no-budget] [--warm N]
                                   [--requests N] [--label TEXT] [--output FILE]
+                                  [--cache-outage START:END]
 
 Why: DESIGN.md "Upstream budget" says pages fail first under Auth0's Management API limit, not
 under CPU, and "Scale-out" says several workers on several hosts share everything through
@@ -40,7 +41,7 @@ from types import FrameType
 
 import httpx
 
-from . import netns, ref
+from . import netns, outage, ref
 from .driver import Browser, Load, backchannel_check, client_address, open_browser, sign_in, warm_up
 from .processes import Children, children_of, free_port, leftovers, rss_kib, wait_for_port
 from .report import render, summarize
@@ -77,6 +78,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--label", default="", help="added to the report's title (e.g. 'before the read cache')")
     parser.add_argument("--output", type=Path, default=None, help="append the markdown report to this file")
     parser.add_argument("--ref", default=None, help="measure this git revision of the app (e.g. HEAD), see ref.py")
+    parser.add_argument("--cache-outage", type=outage.parse, default=None, metavar="START:END",
+                        help="kill the site's Redis (a private one) START s into browsing, start it empty at END")
     parser.add_argument("--tenant-root", type=Path, default=None,
                         help="run the emulator from this tree (default: the code under test), e.g. for its presets")
     args = parser.parse_args(argv)
@@ -84,6 +87,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--users and --seconds must be positive")
     if not 0 <= args.warm <= args.users or (args.requests is not None and args.requests < 1):
         parser.error("--warm must be 0..--users and --requests positive")
+    if args.cache_outage and args.hosts != 1:
+        parser.error("--cache-outage runs on one host (the namespaces forward the shared Redis)")
     args.timeout = args.timeout or args.seconds + 180
     args.output = args.output.resolve() if args.output else None
     args.tenant_root = args.tenant_root.resolve() if args.tenant_root else None
@@ -189,8 +194,14 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
     site_port = proxy_port if hosts else free_port()
     site_url = f"http://127.0.0.1:{site_port}"
     control.configure_backchannel(f"{site_url}/account/backchannel-logout/")
+    redis_url, private = REDIS_URL, None
+    if args.cache_outage:
+        private = outage.PrivateRedis(run_dir, children.groups)
+        stack.callback(private.kill)
+        private.start()
+        redis_url = private.url
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.load.settings", "SELFSERVICE_BENCH_TENANT": tenant_url,
-           "SELFSERVICE_BENCH_CACHE_PREFIX": prefix, "SELFSERVICE_BENCH_REDIS_URL": REDIS_URL,
+           "SELFSERVICE_BENCH_CACHE_PREFIX": prefix, "SELFSERVICE_BENCH_REDIS_URL": redis_url,
            "SELFSERVICE_BENCH_BUDGET": "" if args.no_budget else args.preset, "PYTHONPATH": str(ROOT),
            # Behind HAProxy the client is the last X-Forwarded-For hop; on one host, REMOTE_ADDR.
            "SELFSERVICE_BENCH_TRUSTED_PROXIES": "1" if hosts else "0",
@@ -226,6 +237,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
     stack.callback(poller.stop)
     stack.callback(load.stop)  # before the clients close (LIFO)
     poller.start()
+    if private is not None:
+        outage.schedule(private, load, *args.cache_outage)
     seconds = load.run()
     poller.stop()
     children.check_alive()
@@ -251,6 +264,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
             "tenant_code": "same" if tenant_root == ROOT else ref.code_version(tenant_root), "backchannel": check, "failures": load.failures}
     summary = summarize(load.samples, log, plan=args.preset, seconds=seconds, users=args.users, entries=entries)
     text = render(summary, info)
+    if private is not None:
+        text += "\n" + outage.report(load.samples, private.events, *args.cache_outage)
     (run_dir / "summary.json").write_text(json.dumps({"run": info, "summary": summary}, indent=2, default=str))
     (run_dir / "samples.json").write_text(json.dumps([asdict(s) for s in load.samples]))
     (run_dir / "log.json").write_text(json.dumps(log))

@@ -16,6 +16,7 @@ Three seams keep every call honest:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,6 +73,9 @@ WRITES = frozenset({
 })
 PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and sessions
 MAX_PAGES = 200  # a guard against an upstream that never stops paging
+# The tenant's factors as this process last read them: {cache key: (monotonic time, factors)},
+# used only while the shared cache cannot be reached (one read per process and TTL, not per page).
+_FACTORS_WHILE_UNREACHABLE: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
 
 class Auth0Gateway:
@@ -181,15 +185,20 @@ class Auth0Gateway:
         # Tenant-wide and rarely changed: shared by every worker through Django's cache.
         cache = shared_cache(self.settings.cache_alias)
         key = cache_key(self.settings, "guardian-factors")
+        ttl = self.settings.factors_cache_ttl
         cached = cache.get(key)
+        if not isinstance(cached, list) and not cache.reached:  # the shared cache is down: this process's copy
+            at, kept = _FACTORS_WHILE_UNREACHABLE.get(key, (0.0, None))
+            cached = kept if time.monotonic() - at < ttl else None
         if not isinstance(cached, list):
             items = self._call("list_factors", lambda api, o: api.guardian.factors.list(request_options=o))
             cached = [
                 {"name": f.get("name"), "enabled": f.get("enabled"), "trial_expired": f.get("trial_expired")}
                 for f in (_wire(item) for item in items or [])
             ]
-            if self.settings.factors_cache_ttl > 0:
-                cache.set(key, cached, timeout=self.settings.factors_cache_ttl)
+            if ttl > 0:
+                cache.set(key, cached, timeout=ttl)
+                _FACTORS_WHILE_UNREACHABLE[key] = (time.monotonic(), cached)
         return tuple(Factor.from_auth0(item) for item in cached)
 
     def list_authentication_methods(self, user_id: str) -> tuple[AuthenticationMethod, ...]:

@@ -99,8 +99,8 @@ class ManagementToken:
         self._lock_ttl = math.ceil(settings.timeout * 3) + 1
         # The token handed out last on this thread: what a 401 refers to (see invalidate()).
         self._handed_out = threading.local()
-        # This process's last fetched entry: used only while the shared cache cannot be reached,
-        # so an outage does not mean one token request per Management call.
+        # The last token this process fetched or read: used only while the shared cache cannot be
+        # reached, so an outage costs no token request at all until the token is due for refresh.
         self._local: dict[str, Any] | None = None
 
     def __call__(self) -> str:
@@ -169,6 +169,7 @@ class ManagementToken:
             and isinstance(entry.get("expires_at"), (int, float))
             and _now() < entry["expires_at"]
         ):
+            self._local = entry  # every worker holds the shared token, should the cache go away
             return entry
         return None  # absent, expired, or written by something else: fetch a new one
 

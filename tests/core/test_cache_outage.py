@@ -60,8 +60,20 @@ def test_every_tab_answers_from_auth0_with_one_warning_and_one_token(
     assert len(warnings) == 1 and "cannot be reached" in warnings[0]
     # Nothing is kept between views: the second visit reads Auth0 again. The Management token
     # is this process's own copy, fetched at most once for all of them.
-    assert calls >= 4 and management_calls(tenant) > calls
+    assert calls >= 3 and management_calls(tenant) > calls  # General, Security, Sessions (no schema: no read)
     assert tenant.count("POST", "^/oauth/token$") <= 1
+
+
+def test_the_tenants_factors_are_read_once_per_process_meanwhile(
+    logged_in_client: Client, tenant: Emulator, cache_down: None
+) -> None:
+    tenant.clear_requests()
+
+    visits = [logged_in_client.get(reverse("selfservice:security")).status_code for _ in range(3)]
+
+    assert visits == [200, 200, 200]
+    assert tenant.count("GET", "^/api/v2/users/auth0\\|alice/authentication-methods$") == 3  # the user's own: each visit
+    assert tenant.count("GET", "^/api/v2/guardian/factors$") <= 1  # tenant-wide: this process's copy
 
 
 def test_a_save_is_one_write_and_limits_are_not_counted(
