@@ -10,12 +10,14 @@ and fetched again when a token names an unknown ``kid`` — at most once a minut
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 import jwt
 
 from selfservice.conf import get_settings
-from selfservice.core.shared_cache import shared_cache
+from selfservice.core.shared_cache import process_copies, shared_cache
 
 __all__ = ["KeysUnavailable", "UnknownKey", "signing_key"]
 
@@ -23,6 +25,9 @@ logger = logging.getLogger("selfservice.core.jwks")
 
 JWKS_TTL = 3600
 JWKS_REFETCH_INTERVAL = 60
+# The key set as this process last saw it: {cache key: (monotonic time, key set)}. Used only
+# while the shared cache cannot be reached, with the same once-a-minute refetch limit.
+_WHILE_UNREACHABLE: dict[str, tuple[float, Any]] = process_copies()
 
 
 class UnknownKey(Exception):
@@ -37,10 +42,28 @@ def signing_key(kid: str) -> Any:
     """The public key with this ``kid`` (or the only key, for a token without one)."""
     cache = shared_cache(get_settings().cache_alias)
     jwks = cache.get(_key("jwks"))
+    if jwks is None and not cache.reached:
+        return _signing_key_while_unreachable(kid)
     key = _find(jwks, kid)
     if key is None and cache.add(_key("jwks-fetched"), 1, timeout=JWKS_REFETCH_INTERVAL if jwks else 1):
         jwks = _fetch()
         cache.set(_key("jwks"), jwks, timeout=JWKS_TTL)
+        key = _find(jwks, kid)
+    if jwks is not None:
+        _WHILE_UNREACHABLE[_key("jwks")] = (time.monotonic(), jwks)
+    if key is None:
+        raise UnknownKey(kid)
+    return key
+
+
+def _signing_key_while_unreachable(kid: str) -> Any:
+    """The key from this process's copy, fetched again at most once a minute (forged ``kid``s)."""
+    seen, jwks = _WHILE_UNREACHABLE.get(_key("jwks"), (-math.inf, None))
+    age = time.monotonic() - seen
+    key = _find(jwks, kid) if age < JWKS_TTL else None
+    if key is None and age >= JWKS_REFETCH_INTERVAL:
+        jwks = _fetch()
+        _WHILE_UNREACHABLE[_key("jwks")] = (time.monotonic(), jwks)
         key = _find(jwks, kid)
     if key is None:
         raise UnknownKey(kid)

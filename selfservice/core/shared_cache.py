@@ -29,7 +29,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["OUTAGE_ERRORS", "SharedCache", "shared_cache"]
+__all__ = ["OUTAGE_ERRORS", "SharedCache", "process_copies", "shared_cache"]
 
 logger = logging.getLogger("selfservice.cache")
 
@@ -63,12 +63,28 @@ def shared_cache(alias: str) -> SharedCache:
     return SharedCache(caches[alias], alias)
 
 
+_process_copies: list[dict[str, Any]] = []
+
+
+def process_copies() -> dict[str, Any]:
+    """A dict for what a process keeps to stand in for the cache while it is down.
+
+    Emptied when the caches or the app's settings change (another tenant, another cache):
+    a copy made under the old ones must not stand in for the new.
+    """
+    copies: dict[str, Any] = {}
+    _process_copies.append(copies)
+    return copies
+
+
 @receiver(setting_changed)
 def _new_caches(*, setting: str, **kwargs: Any) -> None:
-    """Other caches configured (tests, a reload): an outage of theirs is news, warned at once."""
-    if setting in ("CACHES", "RATELIMIT_USE_CACHE"):
+    """Other caches or settings (tests, a reload): an outage of theirs is news, warned at once."""
+    if setting in ("CACHES", "RATELIMIT_USE_CACHE", "SELFSERVICE"):
         with _warning_lock:
             _last_warning.clear()
+        for copies in _process_copies:
+            copies.clear()
 
 
 def _warn(alias: str, operation: str, error: BaseException) -> None:

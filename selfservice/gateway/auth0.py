@@ -25,7 +25,7 @@ from auth0.management import ManagementClient
 from auth0.management.core import ApiError, ParsingError
 
 from selfservice.conf import SelfServiceSettings, get_settings
-from selfservice.core.shared_cache import shared_cache
+from selfservice.core.shared_cache import process_copies, shared_cache
 
 from .base import read_session_pages
 from .connection import Connection, connection
@@ -75,7 +75,7 @@ PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and s
 MAX_PAGES = 200  # a guard against an upstream that never stops paging
 # The tenant's factors as this process last read them: {cache key: (monotonic time, factors)},
 # used only while the shared cache cannot be reached (one read per process and TTL, not per page).
-_FACTORS_WHILE_UNREACHABLE: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+_FACTORS_WHILE_UNREACHABLE: dict[str, tuple[float, list[dict[str, Any]]]] = process_copies()
 
 
 class Auth0Gateway:
