@@ -8,10 +8,8 @@ process keeps the set it last saw, under the same once-a-minute limit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
