@@ -3,8 +3,9 @@
 Everything the app shares between workers lives in Django's cache (``CACHE_ALIAS``, Redis in
 production): the read cache, the Management token, Auth0's rate-limit state and the budget,
 the request counters, the JWKS, the active preference schema. Called directly, a Redis that is
-restarting, full of connections or unreachable made every account page a 500. Django's own
-``cached_db`` sessions read the database instead in that case; this does the same for the app.
+restarting, full of connections or unreachable made every account page a 500. Django's
+``cached_db`` sessions read the database when the cache cannot be read (all the way with
+``selfservice.login.session_store``); this does the same for the app.
 
 :func:`shared_cache` hands out the alias's cache behind :class:`SharedCache`. While a call fails
 with a connection error, the cache behaves as an empty one that stores nothing: a read misses,
