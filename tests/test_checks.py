@@ -107,6 +107,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("selfservice.E040", {}, {"SESSIONS_CLIENT_NAMES": ["selfservice-web"]}, ["selfservice.E040"]),
     ("selfservice.E041", {}, {"SESSIONS_PAGE_SIZE": 51}, ["selfservice.E041"]),
     ("selfservice.W040", {"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, {}, ["selfservice.W040"]),
+    ("selfservice.W041", {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}, {}, ["selfservice.W041"]),
     ("selfservice.E050", {}, {"STEP_UP_MAX_AGE": "5 min"}, ["selfservice.E050"]),
     ("selfservice.W060", {"MIDDLEWARE": "-selfservice.login.middleware.LoginErrorMiddleware"}, {}, ["selfservice.W060"]),
     ("selfservice.W070", {"MIDDLEWARE": "-" + PREFERENCES_MIDDLEWARE}, {}, ["selfservice.W070"]),
@@ -197,6 +198,19 @@ def test_a_subclass_of_the_htmx_middleware_is_accepted(clean: Any) -> None:
 def test_per_process_cache_is_fine_while_debugging(clean: Any) -> None:
     clean.CACHES = LOCMEM_CACHE
     clean.DEBUG = True
+    assert check_settings(None) == []
+
+
+@pytest.mark.parametrize("engine", ["selfservice.login.session_store", "django.contrib.sessions.backends.db"])
+def test_session_engines_that_survive_a_cache_outage_are_fine(clean: Any, engine: str) -> None:
+    clean.SESSION_ENGINE = engine
+    assert check_settings(None) == []
+
+
+def test_cached_db_on_a_cache_in_the_process_is_fine(clean: Any) -> None:
+    clean.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    clean.CACHES = LOCMEM_CACHE
+    clean.DEBUG = True  # W001 is about production; the session engine is not the problem here
     assert check_settings(None) == []
 
 

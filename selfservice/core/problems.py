@@ -202,6 +202,14 @@ PROBLEMS: dict[str, Problem] = {
         "and revoking a session from the Sessions tab cannot end them on this site.",
         'Use a server-side engine ("django.contrib.sessions.backends.db", "cache" or "cached_db").',
     ),
+    "cached_db_sessions_outage": Problem(
+        "selfservice.W041", Warning,
+        "SESSION_ENGINE is {engine!r} on the shared cache {alias!r}: while that cache cannot be "
+        "reached, every signed-in request whose session is not in it is a 500 (Django reads the "
+        "database, then writes the copy to the cache without catching the error).",
+        'Use "selfservice.login.session_store": the same engine, answering from the database while '
+        "the cache is down (docs/deployment.md).",
+    ),
     # Step-up (STEP_UP_MAX_AGE): E050-E059.
     "bad_step_up_max_age": Problem(
         "selfservice.E050", Error,

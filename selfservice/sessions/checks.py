@@ -1,4 +1,8 @@
-"""System checks of the Sessions tab's settings and session engine (E040-E049, W040-W049)."""
+"""System checks of the Sessions tab's settings and session engine (E040-E049, W040-W049).
+
+W041: Django's ``cached_db`` on a shared cache fails while that cache is down; the app's
+``selfservice.login.session_store`` does not (see that module).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 
 from selfservice.core.problems import PROBLEMS
+
+IN_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
 
 
 def check_sessions_settings(merged: dict[str, Any]) -> list[CheckMessage]:
@@ -21,6 +27,11 @@ def check_sessions_settings(merged: dict[str, Any]) -> list[CheckMessage]:
     engine = str(getattr(settings, "SESSION_ENGINE", "") or "")
     if engine == "django.contrib.sessions.backends.signed_cookies":
         messages.append(PROBLEMS["cookie_sessions_backchannel"](engine=engine))
+    if engine == "django.contrib.sessions.backends.cached_db":
+        alias = str(getattr(settings, "SESSION_CACHE_ALIAS", "default"))
+        backend = str(getattr(settings, "CACHES", {}).get(alias, {}).get("BACKEND", ""))
+        if backend not in IN_PROCESS_CACHES:  # a cache in the process itself cannot go away
+            messages.append(PROBLEMS["cached_db_sessions_outage"](engine=engine, alias=alias))
     return messages
 
 
