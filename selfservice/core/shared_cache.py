@@ -11,8 +11,10 @@ restarting, full of connections or unreachable made every account page a 500. Dj
 with a connection error, the cache behaves as an empty one that stores nothing: a read misses,
 a write is dropped, ``add`` succeeds (whoever asks holds the lock, opens the counter) and
 ``incr`` finds no key. So every page reads Auth0 directly, no local budget or request limit is
-counted, and Auth0's own 429s still answer "busy": slower and dearer, but working. One warning
-is logged per process and minute while it lasts. Only connection errors are absorbed: any other
+counted, and Auth0's own 429s still answer "busy": slower and dearer, but working. After a
+failed call, the process leaves the cache alone for :data:`OUTAGE_RETRY_INTERVAL` seconds (a
+Redis that times out would otherwise cost the timeout on every call). One warning is logged
+per process and minute while it lasts. Only connection errors are absorbed: any other
 error (a value that cannot be pickled, a bad key) is raised as before.
 """
 
@@ -22,8 +24,8 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
@@ -33,6 +35,7 @@ from django.dispatch import receiver
 __all__ = ["OUTAGE_ERRORS", "SharedCache", "process_copies", "shared_cache"]
 
 logger = logging.getLogger("selfservice.cache")
+T = TypeVar("T")
 
 
 def _outage_errors() -> tuple[type[BaseException], ...]:
@@ -55,7 +58,10 @@ def _outage_errors() -> tuple[type[BaseException], ...]:
 #: The errors that mean "the cache cannot be reached", not "this call was wrong".
 OUTAGE_ERRORS = _outage_errors()
 WARNING_INTERVAL = 60.0
+#: After a connection error, seconds before this process asks the cache again.
+OUTAGE_RETRY_INTERVAL = 5.0
 _last_warning: dict[str, float] = {}
+_down_until: dict[str, float] = {}
 _warning_lock = threading.Lock()
 
 
@@ -84,6 +90,7 @@ def _new_caches(*, setting: str, **kwargs: Any) -> None:
     if setting in ("CACHES", "RATELIMIT_USE_CACHE", "SELFSERVICE"):
         with _warning_lock:
             _last_warning.clear()
+        _down_until.clear()
         for copies in _process_copies:
             copies.clear()
 
@@ -111,66 +118,50 @@ class SharedCache:
         self.reached = True
 
     def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self.cache.get(key, default)
-        except OUTAGE_ERRORS as error:
-            self._unreachable("get", error)
-            return default
+        return self._call("get", lambda: self.cache.get(key, default), default)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        try:
-            return dict(self.cache.get_many(keys))
-        except OUTAGE_ERRORS as error:
-            self._unreachable("get_many", error)
-            return {}
+        return self._call("get_many", lambda: dict(self.cache.get_many(keys)), {})
 
     def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
-        try:
-            self.cache.set(key, value, timeout=timeout)
-        except OUTAGE_ERRORS as error:
-            self._unreachable("set", error)
+        self._call("set", lambda: self.cache.set(key, value, timeout=timeout), None)
 
     def set_many(self, data: Mapping[str, Any], timeout: Any = DEFAULT_TIMEOUT) -> list[str]:
-        try:
-            return list(self.cache.set_many(dict(data), timeout=timeout) or [])
-        except OUTAGE_ERRORS as error:
-            self._unreachable("set_many", error)
-            return list(data)
+        return self._call("set_many", lambda: list(self.cache.set_many(dict(data), timeout=timeout) or []), list(data))
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
-        try:
-            return bool(self.cache.add(key, value, timeout=timeout))
-        except OUTAGE_ERRORS as error:
-            self._unreachable("add", error)
-            return True  # nobody else can be seen holding it
+        # In an outage nobody else can be seen holding the key: whoever asks holds it.
+        return self._call("add", lambda: bool(self.cache.add(key, value, timeout=timeout)), True)
 
     def incr(self, key: str, delta: int = 1) -> int:
-        try:
-            return int(self.cache.incr(key, delta))
-        except OUTAGE_ERRORS as error:
-            self._unreachable("incr", error)
-            raise ValueError(f"Key '{key}' not found") from None  # the Django cache API's "no such key"
+        found = self._call("incr", lambda: int(self.cache.incr(key, delta)), None)
+        if found is None:
+            raise ValueError(f"Key '{key}' not found")  # the Django cache API's "no such key"
+        return found
 
     def delete(self, key: str) -> bool:
-        try:
-            return bool(self.cache.delete(key))
-        except OUTAGE_ERRORS as error:
-            self._unreachable("delete", error)
-            return False
+        return self._call("delete", lambda: bool(self.cache.delete(key)), False)
 
     def delete_many(self, keys: Iterable[str]) -> None:
-        try:
-            self.cache.delete_many(keys)
-        except OUTAGE_ERRORS as error:
-            self._unreachable("delete_many", error)
+        self._call("delete_many", lambda: self.cache.delete_many(keys), None)
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT) -> bool:
-        try:
-            return bool(self.cache.touch(key, timeout=timeout))
-        except OUTAGE_ERRORS as error:
-            self._unreachable("touch", error)
-            return False
+        return self._call("touch", lambda: bool(self.cache.touch(key, timeout=timeout)), False)
 
-    def _unreachable(self, operation: str, error: BaseException) -> None:
-        self.reached = False
-        _warn(self.alias, operation, error)
+    def _call(self, operation: str, call: Callable[[], T], fallback: T) -> T:
+        """``call()``, or ``fallback`` when the cache cannot be reached or just could not be.
+
+        After a connection error the cache is not asked again for :data:`OUTAGE_RETRY_INTERVAL`
+        seconds (in this process): a Redis that times out instead of refusing would otherwise
+        cost ``SOCKET_TIMEOUT`` on each of a page's cache calls.
+        """
+        if time.monotonic() < _down_until.get(self.alias, 0.0):
+            self.reached = False
+            return fallback
+        try:
+            return call()
+        except OUTAGE_ERRORS as error:
+            self.reached = False
+            _down_until[self.alias] = time.monotonic() + OUTAGE_RETRY_INTERVAL
+            _warn(self.alias, operation, error)
+            return fallback

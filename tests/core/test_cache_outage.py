@@ -108,3 +108,33 @@ def test_signing_out_ends_the_session_in_the_database(
     assert logged_in_client.post(reverse("selfservice:logout")).status_code == 302
 
     assert logged_in_client.get(reverse("selfservice:general")).status_code == 302  # to the login page
+
+
+@pytest.fixture
+def refusing_cache(settings: Any) -> list[str]:
+    """A cache that refuses every call and counts them (what a Redis timing out would cost each)."""
+    from tests.core import refusing_cache
+
+    settings.CACHES = {"default": {"BACKEND": "tests.core.refusing_cache.RefusingCache"}}
+    refusing_cache.CALLS.clear()
+    return refusing_cache.CALLS
+
+
+def test_after_a_failed_call_the_process_leaves_the_cache_alone_for_a_while(
+    logged_in_client: Client, tenant: Emulator, refusing_cache: list[str]
+) -> None:
+    pages = [logged_in_client.get(reverse(f"selfservice:{tab}")).status_code for tab in ("general", "security")]
+
+    assert pages == [200, 200]
+    assert len(refusing_cache) == 1  # the first call found it down; nothing asked it again
+
+
+def test_without_the_pause_every_call_would_ask_the_cache(
+    logged_in_client: Client, tenant: Emulator, refusing_cache: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("selfservice.core.shared_cache.OUTAGE_RETRY_INTERVAL", 0.0)
+
+    pages = [logged_in_client.get(reverse(f"selfservice:{tab}")).status_code for tab in ("general", "security")]
+
+    assert pages == [200, 200]
+    assert len(refusing_cache) > 5  # each of the two pages' cache calls paid for the outage
