@@ -1,10 +1,13 @@
-"""``--cache-outage START:END``: the site's Redis goes away mid-run and comes back empty.
+"""``--cache-outage START:END``: the site's Redis goes away mid-run and comes back empty (or hangs).
 
 Why: docs/deployment.md says the pages keep working while the shared cache cannot be reached
 (selfservice.core.shared_cache, selfservice.login.session_store). This measures it on the
 production-shaped site: the run gets a Redis of its own (``redis-server`` on a free loopback
 port, nothing saved), killed ``START`` seconds into the browsing phase and started again, empty,
-at ``END``, as after a crash and restart. The report splits the pages into before, during and
+at ``END``, as after a crash and restart. With ``--cache-hang`` it is stopped (SIGSTOP) and
+continued instead: connections are accepted by the kernel but never answered, so every cache
+call waits for its ``SOCKET_TIMEOUT``, as with a Redis host gone off the network; it comes back
+with its data. The report splits the pages into before, during and
 after the outage: every status, stale pages, users sent back to the login page, p50 / p99.
 One host only (the namespaces forward the shared Redis's port).
 """
@@ -59,18 +62,29 @@ class PrivateRedis:
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a stopped process would not die before it
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=5)
 
+    def pause(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
 
-def schedule(redis: PrivateRedis, load: Load, start: float, end: float) -> threading.Thread:
-    """Kill ``redis`` at ``start`` s of the browsing phase and start it again at ``end``."""
+    def resume(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+def schedule(redis: PrivateRedis, load: Load, start: float, end: float, hang: bool = False) -> threading.Thread:
+    """Kill ``redis`` at ``start`` s of the browsing phase and start it again at ``end`` (or stop and continue it)."""
+    steps = ((start, redis.pause, "stopped"), (end, redis.resume, "continued")) if hang else (
+        (start, redis.kill, "killed"), (end, redis.start, "started"))
 
     def run() -> None:
         while not hasattr(load, "t0"):  # set when the phase begins
             if load.stopped.wait(0.05):
                 return
-        for at, action, name in ((start, redis.kill, "killed"), (end, redis.start, "started")):
+        for at, action, name in steps:
             if load.stopped.wait(max(load.t0 + at - time.monotonic(), 0)):
                 return
             action()
@@ -83,12 +97,16 @@ def schedule(redis: PrivateRedis, load: Load, start: float, end: float) -> threa
 
 def report(samples: Sequence[Sample], events: Sequence[tuple[str, float]], start: float, end: float) -> str:
     """Markdown: the pages of each phase (by when they were asked for)."""
-    killed = next((at for name, at in events if name == "killed"), start)
-    back = next((at for name, at in events if name == "started"), end)
-    phases = (("before", lambda s: s.started < killed), ("Redis down", lambda s: killed <= s.started < back),
-              ("after (empty Redis)", lambda s: s.started >= back))
+    hang = any(name == "stopped" for name, _ in events)
+    killed = next((at for name, at in events if name in ("killed", "stopped")), start)
+    back = next((at for name, at in events if name in ("started", "continued")), end)
+    phases = (("before", lambda s: s.started < killed),
+              ("Redis hanging" if hang else "Redis down", lambda s: killed <= s.started < back),
+              ("after" if hang else "after (empty Redis)", lambda s: s.started >= back))
+    title = (f"stopped (hanging) at {killed:.1f} s, continued at {back:.1f} s" if hang
+             else f"killed at {killed:.1f} s, started again (empty) at {back:.1f} s")
     lines = [
-        f"#### The site's Redis killed at {killed:.1f} s, started again (empty) at {back:.1f} s",
+        f"#### The site's Redis {title}",
         "",
         "| phase | pages | 200 | of them stale | 429 / 503 | 5xx other | failed | sent to login | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -3,7 +3,7 @@
     python -m benchmarks.load.run [--users 50] [--seconds 60] [--preset free] [--hosts 1|2]
                                   [--latency-ms 50] [--think-ms 1000] [--no-budget] [--warm N]
                                   [--requests N] [--label TEXT] [--output FILE]
-                                  [--cache-outage START:END]
+                                  [--cache-outage START:END [--cache-hang]]
 
 Why: DESIGN.md "Upstream budget" says pages fail first under Auth0's Management API limit, not
 under CPU, and "Scale-out" says several workers on several hosts share everything through
@@ -80,6 +80,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ref", default=None, help="measure this git revision of the app (e.g. HEAD), see ref.py")
     parser.add_argument("--cache-outage", type=outage.parse, default=None, metavar="START:END",
                         help="kill the site's Redis (a private one) START s into browsing, start it empty at END")
+    parser.add_argument("--cache-hang", action="store_true",
+                        help="with --cache-outage: stop the Redis (SIGSTOP, calls time out) and continue it instead")
     parser.add_argument("--tenant-root", type=Path, default=None,
                         help="run the emulator from this tree (default: the code under test), e.g. for its presets")
     args = parser.parse_args(argv)
@@ -238,7 +240,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> str:
     stack.callback(load.stop)  # before the clients close (LIFO)
     poller.start()
     if private is not None:
-        outage.schedule(private, load, *args.cache_outage)
+        outage.schedule(private, load, *args.cache_outage, hang=args.cache_hang)
     seconds = load.run()
     poller.stop()
     children.check_alive()

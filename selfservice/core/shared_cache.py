@@ -32,7 +32,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["OUTAGE_ERRORS", "SharedCache", "process_copies", "shared_cache"]
+__all__ = ["OUTAGE_ERRORS", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache"]
 
 logger = logging.getLogger("selfservice.cache")
 T = TypeVar("T")
@@ -95,6 +95,17 @@ def _new_caches(*, setting: str, **kwargs: Any) -> None:
             copies.clear()
 
 
+def known_down(alias: str) -> bool:
+    """A call to cache ``alias`` failed less than :data:`OUTAGE_RETRY_INTERVAL` seconds ago here."""
+    return time.monotonic() < _down_until.get(alias, 0.0)
+
+
+def mark_down(alias: str, operation: str, error: BaseException) -> None:
+    """A call to cache ``alias`` could not reach it: leave it alone for a while, warn (once a minute)."""
+    _down_until[alias] = time.monotonic() + OUTAGE_RETRY_INTERVAL
+    _warn(alias, operation, error)
+
+
 def _warn(alias: str, operation: str, error: BaseException) -> None:
     now = time.monotonic()
     with _warning_lock:
@@ -155,13 +166,12 @@ class SharedCache:
         seconds (in this process): a Redis that times out instead of refusing would otherwise
         cost ``SOCKET_TIMEOUT`` on each of a page's cache calls.
         """
-        if time.monotonic() < _down_until.get(self.alias, 0.0):
+        if known_down(self.alias):
             self.reached = False
             return fallback
         try:
             return call()
         except OUTAGE_ERRORS as error:
             self.reached = False
-            _down_until[self.alias] = time.monotonic() + OUTAGE_RETRY_INTERVAL
-            _warn(self.alias, operation, error)
+            mark_down(self.alias, operation, error)
             return fallback
