@@ -48,7 +48,6 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-
     from selfservice.conf import SelfServiceSettings
 
 __all__ = ["ManagementToken", "cache_key"]
