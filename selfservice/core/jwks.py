@@ -10,8 +10,6 @@ and fetched again when a token names an unknown ``kid`` — at most once a minut
 from __future__ import annotations
 
 import logging
-import math
-import time
 from typing import Any
 
 import jwt
@@ -25,9 +23,9 @@ logger = logging.getLogger("selfservice.core.jwks")
 
 JWKS_TTL = 3600
 JWKS_REFETCH_INTERVAL = 60
-# The key set as this process last saw it: {cache key: (monotonic time, key set)}. Used only
-# while the shared cache cannot be reached, with the same once-a-minute refetch limit.
-_WHILE_UNREACHABLE: dict[str, tuple[float, Any]] = process_copies()
+# The key set as this process last saw it. Used only while the shared cache cannot be reached,
+# with the same once-a-minute refetch limit.
+_WHILE_UNREACHABLE = process_copies()
 
 
 class UnknownKey(Exception):
@@ -50,7 +48,7 @@ def signing_key(kid: str) -> Any:
         cache.set(_key("jwks"), jwks, timeout=JWKS_TTL)
         key = _find(jwks, kid)
     if jwks is not None:
-        _WHILE_UNREACHABLE[_key("jwks")] = (time.monotonic(), jwks)
+        _WHILE_UNREACHABLE.keep(_key("jwks"), jwks)
     if key is None:
         raise UnknownKey(kid)
     return key
@@ -58,12 +56,10 @@ def signing_key(kid: str) -> Any:
 
 def _signing_key_while_unreachable(kid: str) -> Any:
     """The key from this process's copy, fetched again at most once a minute (forged ``kid``s)."""
-    seen, jwks = _WHILE_UNREACHABLE.get(_key("jwks"), (-math.inf, None))
-    age = time.monotonic() - seen
-    key = _find(jwks, kid) if age < JWKS_TTL else None
-    if key is None and age >= JWKS_REFETCH_INTERVAL:
+    key = _find(_WHILE_UNREACHABLE.get(_key("jwks"), JWKS_TTL), kid)
+    if key is None and _WHILE_UNREACHABLE.age(_key("jwks")) >= JWKS_REFETCH_INTERVAL:
         jwks = _fetch()
-        _WHILE_UNREACHABLE[_key("jwks")] = (time.monotonic(), jwks)
+        _WHILE_UNREACHABLE.keep(_key("jwks"), jwks)
         key = _find(jwks, kid)
     if key is None:
         raise UnknownKey(kid)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -32,7 +33,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["OUTAGE_ERRORS", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache"]
+__all__ = ["OUTAGE_ERRORS", "ProcessCopies", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache"]
 
 logger = logging.getLogger("selfservice.cache")
 T = TypeVar("T")
@@ -70,16 +71,37 @@ def shared_cache(alias: str) -> SharedCache:
     return SharedCache(caches[alias], alias)
 
 
-_process_copies: list[dict[str, Any]] = []
+class ProcessCopies:
+    """What a process keeps to stand in for the cache while it is down: a value per key, with its age."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[float, Any]] = {}
+
+    def keep(self, key: str, value: Any) -> None:
+        self._kept[key] = (time.monotonic(), value)
+
+    def age(self, key: str) -> float:
+        """Seconds since ``key`` was kept (infinite when it never was)."""
+        return time.monotonic() - self._kept.get(key, (-math.inf, None))[0]
+
+    def get(self, key: str, max_age: float) -> Any:
+        """The value kept for ``key`` less than ``max_age`` seconds ago, else None."""
+        return self._kept[key][1] if self.age(key) < max_age else None
+
+    def clear(self) -> None:
+        self._kept.clear()
 
 
-def process_copies() -> dict[str, Any]:
-    """A dict for what a process keeps to stand in for the cache while it is down.
+_process_copies: list[ProcessCopies] = []
+
+
+def process_copies() -> ProcessCopies:
+    """A :class:`ProcessCopies` of a module's own.
 
     Emptied when the caches or the app's settings change (another tenant, another cache):
     a copy made under the old ones must not stand in for the new.
     """
-    copies: dict[str, Any] = {}
+    copies = ProcessCopies()
     _process_copies.append(copies)
     return copies
 

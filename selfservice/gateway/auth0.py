@@ -16,7 +16,6 @@ Three seams keep every call honest:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,7 +74,7 @@ PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and s
 MAX_PAGES = 200  # a guard against an upstream that never stops paging
 # The tenant's factors as this process last read them: {cache key: (monotonic time, factors)},
 # used only while the shared cache cannot be reached (one read per process and TTL, not per page).
-_FACTORS_WHILE_UNREACHABLE: dict[str, tuple[float, list[dict[str, Any]]]] = process_copies()
+_FACTORS_WHILE_UNREACHABLE = process_copies()
 
 
 class Auth0Gateway:
@@ -188,8 +187,7 @@ class Auth0Gateway:
         ttl = self.settings.factors_cache_ttl
         cached = cache.get(key)
         if not isinstance(cached, list) and not cache.reached:  # the shared cache is down: this process's copy
-            at, kept = _FACTORS_WHILE_UNREACHABLE.get(key, (0.0, None))
-            cached = kept if time.monotonic() - at < ttl else None
+            cached = _FACTORS_WHILE_UNREACHABLE.get(key, ttl)
         if not isinstance(cached, list):
             items = self._call("list_factors", lambda api, o: api.guardian.factors.list(request_options=o))
             cached = [
@@ -198,7 +196,7 @@ class Auth0Gateway:
             ]
             if ttl > 0:
                 cache.set(key, cached, timeout=ttl)
-                _FACTORS_WHILE_UNREACHABLE[key] = (time.monotonic(), cached)
+                _FACTORS_WHILE_UNREACHABLE.keep(key, cached)
         return tuple(Factor.from_auth0(item) for item in cached)
 
     def list_authentication_methods(self, user_id: str) -> tuple[AuthenticationMethod, ...]:
