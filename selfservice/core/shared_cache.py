@@ -33,7 +33,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["OUTAGE_ERRORS", "ProcessCopies", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache"]
+__all__ = ["OUTAGE_ERRORS", "ProcessCopies", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache",
+           "when_reachable"]
 
 logger = logging.getLogger("selfservice.cache")
 T = TypeVar("T")
@@ -128,6 +129,22 @@ def mark_down(alias: str, operation: str, error: BaseException) -> None:
     _warn(alias, operation, error)
 
 
+def when_reachable(alias: str, operation: str, call: Callable[[], T], otherwise: Callable[[], T]) -> T:
+    """``call()`` on cache ``alias``; ``otherwise()`` while it is known down or when ``call`` cannot reach it.
+
+    After a connection error the cache is not asked again for :data:`OUTAGE_RETRY_INTERVAL`
+    seconds (in this process): a Redis that times out instead of refusing would otherwise
+    cost ``SOCKET_TIMEOUT`` on each of a page's cache calls.
+    """
+    if known_down(alias):
+        return otherwise()
+    try:
+        return call()
+    except OUTAGE_ERRORS as error:
+        mark_down(alias, operation, error)
+        return otherwise()
+
+
 def _warn(alias: str, operation: str, error: BaseException) -> None:
     now = time.monotonic()
     with _warning_lock:
@@ -182,18 +199,9 @@ class SharedCache:
         return self._call("touch", lambda: bool(self.cache.touch(key, timeout=timeout)), False)
 
     def _call(self, operation: str, call: Callable[[], T], fallback: T) -> T:
-        """``call()``, or ``fallback`` when the cache cannot be reached or just could not be.
+        """``call()``, or ``fallback`` when the cache cannot be reached (see :func:`when_reachable`)."""
+        return when_reachable(self.alias, operation, call, lambda: self._missed(fallback))
 
-        After a connection error the cache is not asked again for :data:`OUTAGE_RETRY_INTERVAL`
-        seconds (in this process): a Redis that times out instead of refusing would otherwise
-        cost ``SOCKET_TIMEOUT`` on each of a page's cache calls.
-        """
-        if known_down(self.alias):
-            self.reached = False
-            return fallback
-        try:
-            return call()
-        except OUTAGE_ERRORS as error:
-            self.reached = False
-            mark_down(self.alias, operation, error)
-            return fallback
+    def _missed(self, fallback: T) -> T:
+        self.reached = False
+        return fallback

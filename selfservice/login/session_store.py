@@ -17,87 +17,71 @@ With the cache up it is ``cached_db``, call for call.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db, db
 
-from selfservice.core.shared_cache import OUTAGE_ERRORS, known_down, mark_down
+from selfservice.core.shared_cache import OUTAGE_ERRORS, known_down, mark_down, when_reachable
 
 __all__ = ["SessionStore"]
+
+T = TypeVar("T")
 
 
 def _alias() -> str:
     return str(getattr(settings, "SESSION_CACHE_ALIAS", "default"))
 
 
+async def _when_reachable_async(operation: str, call: Callable[[], Awaitable[T]], otherwise: Callable[[], Awaitable[T]]) -> T:
+    """:func:`~selfservice.core.shared_cache.when_reachable` for the ``a...`` methods."""
+    if known_down(_alias()):
+        return await otherwise()
+    try:
+        return await call()
+    except OUTAGE_ERRORS as error:
+        mark_down(_alias(), operation, error)
+        return await otherwise()
+
+
 class SessionStore(cached_db.SessionStore):
-    """``cached_db`` that uses the database alone while the cache cannot be reached."""
+    """``cached_db`` that uses the database alone while the cache cannot be reached.
+
+    Each method is ``cached_db``'s, or ``db``'s (the same call without the cache) while the cache
+    is known down or when ``cached_db``'s cannot reach it. ``delete`` removes the database row
+    before the cached copy, so running ``db``'s after a failure only finds the row gone.
+    """
 
     def load(self) -> dict[str, Any]:
-        if known_down(_alias()):
-            return db.SessionStore.load(self)
-        try:
-            return super().load()
-        except OUTAGE_ERRORS as error:  # read from the database, then the copy could not be written
-            mark_down(_alias(), "session load", error)
-            return db.SessionStore.load(self)
+        return when_reachable(_alias(), "session load", super().load, partial(db.SessionStore.load, self))
 
     async def aload(self) -> dict[str, Any]:
-        if known_down(_alias()):
-            return await db.SessionStore.aload(self)
-        try:
-            return await super().aload()
-        except OUTAGE_ERRORS as error:
-            mark_down(_alias(), "session load", error)
-            return await db.SessionStore.aload(self)
+        return await _when_reachable_async("session load", super().aload, partial(db.SessionStore.aload, self))
 
     def exists(self, session_key: str) -> bool:
-        if known_down(_alias()):
-            return bool(db.SessionStore.exists(self, session_key))
-        try:
-            return bool(super().exists(session_key))
-        except OUTAGE_ERRORS as error:
-            mark_down(_alias(), "session exists", error)
-            return bool(db.SessionStore.exists(self, session_key))
+        return bool(when_reachable(_alias(), "session exists", partial(super().exists, session_key),
+                                   partial(db.SessionStore.exists, self, session_key)))
 
     async def aexists(self, session_key: str) -> bool:
-        if known_down(_alias()):
-            return bool(await db.SessionStore.aexists(self, session_key))
-        try:
-            return bool(await super().aexists(session_key))
-        except OUTAGE_ERRORS as error:
-            mark_down(_alias(), "session exists", error)
-            return bool(await db.SessionStore.aexists(self, session_key))
+        return bool(await _when_reachable_async("session exists", partial(super().aexists, session_key),
+                                                partial(db.SessionStore.aexists, self, session_key)))
 
     def save(self, must_create: bool = False) -> None:
-        if known_down(_alias()):  # Django would try the cache, wait, and log a traceback
-            db.SessionStore.save(self, must_create)
-            return
-        super().save(must_create)
+        # cached_db's save catches its own cache errors (it logs them); while the cache is known
+        # down, db's skips the wait and the traceback.
+        when_reachable(_alias(), "session save", partial(super().save, must_create),
+                       partial(db.SessionStore.save, self, must_create))
 
     async def asave(self, must_create: bool = False) -> None:
-        if known_down(_alias()):
-            await db.SessionStore.asave(self, must_create)
-            return
-        await super().asave(must_create)
+        await _when_reachable_async("session save", partial(super().asave, must_create),
+                                    partial(db.SessionStore.asave, self, must_create))
 
     def delete(self, session_key: str | None = None) -> None:
-        if known_down(_alias()):
-            db.SessionStore.delete(self, session_key)
-            return
-        try:
-            super().delete(session_key)  # the database row first, then the cached copy
-        except OUTAGE_ERRORS as error:
-            mark_down(_alias(), "session delete", error)
-            db.SessionStore.delete(self, session_key)  # gone already, unless the cache failed first
+        when_reachable(_alias(), "session delete", partial(super().delete, session_key),
+                       partial(db.SessionStore.delete, self, session_key))
 
     async def adelete(self, session_key: str | None = None) -> None:
-        if known_down(_alias()):
-            await db.SessionStore.adelete(self, session_key)
-            return
-        try:
-            await super().adelete(session_key)
-        except OUTAGE_ERRORS as error:
-            mark_down(_alias(), "session delete", error)
-            await db.SessionStore.adelete(self, session_key)
+        await _when_reachable_async("session delete", partial(super().adelete, session_key),
+                                    partial(db.SessionStore.adelete, self, session_key))
