@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
@@ -23,10 +24,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from selfservice.core import ratelimits
+from selfservice.core import kept_input, ratelimits
 from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
 from selfservice.core.http import client_aware_login_redirect, wants_partial
 from selfservice.core.read_back import Truth, read_back
@@ -127,7 +129,9 @@ class AccountMixin(LoginRequiredMixin):
     """Signed-in users with an Auth0 account only; one gateway per request.
 
     - Anonymous users go to ``LOGIN_URL?next=...`` (``HX-Redirect`` for htmx requests, so the
-      login page is not swapped into the panel).
+      login page is not swapped into the panel). A view with ``keeps_input`` keeps the fields
+      of such a POST for the user who typed them (:mod:`selfservice.core.kept_input`); its GET
+      finds them in ``self.kept_fields`` after they sign in again.
     - Signed-in users the adapter cannot map to an Auth0 user get
       ``selfservice/not_linked.html`` (200 on GET, 403 on anything that would change data).
     - ``self.auth0_user_id``, ``self.gateway`` and ``self.adapter`` are ready in handlers.
@@ -142,13 +146,20 @@ class AccountMixin(LoginRequiredMixin):
     #: Which request limits a request counts against: None (by method: GET and HEAD are reads),
     #: or "read" / "write" for a view whose method says otherwise.
     request_kind: Literal["read", "write"] | None = None
+    #: Whether a POST from a page whose session has ended keeps its fields for the user who
+    #: typed them; GET of the same URL must show that form (with ``self.kept_fields``).
+    keeps_input: bool = False
+    #: The fields kept for this user and page (see ``keeps_input``), on the GET after signing in.
+    kept_fields: QueryDict | None = None
     auth0_user_id: str
 
     def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
         # A POST (a session signed out from another device, then "Sign out" pressed here) comes
         # back to its tab after signing in: its own URL may accept POST only (405 on the way back).
         next_url = None
-        if self.request.method not in ("GET", "HEAD") and self.tab:
+        if self.request.method not in ("GET", "HEAD") and self.keeps_input and kept_input.keep(self.request):
+            next_url = self.request.path  # its GET shows the form again, with what was typed
+        elif self.request.method not in ("GET", "HEAD") and self.tab:
             next_url = reverse(f"selfservice:{self.tab}")
         return client_aware_login_redirect(
             self.request, self.get_login_url(), self.get_redirect_field_name(), next_url=next_url
@@ -161,6 +172,8 @@ class AccountMixin(LoginRequiredMixin):
         over = request_limit(request, auth0_user_id, self.request_kind)
         if over is not None:
             return self.too_many_requests(*over)
+        if kept_input.SESSION_KEY in request.session:
+            self.kept_fields = kept_input.find(request, auth0_user_id or "")
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id
@@ -188,8 +201,28 @@ class AccountMixin(LoginRequiredMixin):
             "tab_title": self.title,
             "messages": get_messages(self.request),
             "selfservice_theme": getattr(self.request, "selfservice_theme", "system"),
+            "kept_input_owner": self.kept_input_owner(),
             **self.freshness_context(),
         }
+
+    def kept_input_owner(self) -> str:
+        """The ``selfservice_owner`` value for this view's form ("" when it keeps no input)."""
+        auth0_user_id = getattr(self, "auth0_user_id", "")
+        return kept_input.owner_marker(auth0_user_id) if self.keeps_input and auth0_user_id else ""
+
+    def restored_form(self, build: Callable[[QueryDict], Any]) -> Any:
+        """The form ``build`` makes from the fields kept while the user signed in again, else None.
+
+        Says so in a message: the values are back, and were not saved. Until a form shows them
+        they stay kept, so a page that could not read Auth0 first loses nothing.
+        """
+        if self.kept_fields is None:
+            return None
+        kept_input.forget(self.request)  # shown once
+        messages.info(self.request, _(
+            "You were signed out before your changes were saved. What you typed is back in the form: check it and save again."
+        ))
+        return build(self.kept_fields)
 
     def freshness_context(self) -> dict[str, Any]:
         """How old the data shown is, for ``includes/freshness.html`` (the Refresh control)."""

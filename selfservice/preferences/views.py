@@ -86,6 +86,7 @@ class PreferencesView(AccountTabView):
     tab = "preferences"
     title = _("Preferences")
     template_name = "selfservice/preferences.html"
+    keeps_input = True
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.gateway.read_ahead("user", also=(active_schema_key(),))  # one cache round trip for both
@@ -96,7 +97,8 @@ class PreferencesView(AccountTabView):
         if isinstance(profile, HttpResponse):
             return profile  # Auth0 failed or the user is gone
         applied.remember(request, applied.applied_values(form_class.schema, profile.user_metadata))
-        return self.render_tab(form=form_class(metadata=profile.user_metadata))
+        form = self.restored_form(form_class.from_submitted) or form_class(metadata=profile.user_metadata)
+        return self.render_tab(form=form)
 
     @method_decorator(ratelimits.limit("preferences.update"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

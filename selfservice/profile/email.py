@@ -84,12 +84,15 @@ class ChangeEmailView(GeneralStepView):
 
     http_method_names = ["get", "post"]
     template_name = "selfservice/general_email.html"
+    keeps_input = True
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         profile = self.user_after_step_up("email.change")
         if isinstance(profile, HttpResponse):
             return profile
-        return self.email_page(profile, ChangeEmailForm(current=profile.email or ""))
+        current = profile.email or ""
+        form = self.restored_form(lambda typed: ChangeEmailForm(typed, current=current)) or ChangeEmailForm(current=current)
+        return self.email_page(profile, form)
 
     @method_decorator(ratelimits.limit("email.change"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

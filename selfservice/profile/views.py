@@ -40,12 +40,16 @@ class GeneralView(AccountTabView):
     tab = "general"
     title = _("General")
     template_name = "selfservice/general.html"
+    keeps_input = True
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         profile = self.read_user()
         if isinstance(profile, HttpResponse):
             return profile  # Auth0 failed or the user is gone
-        return self.render_profile(profile)
+        editable = self.adapter.editable_fields(profile)
+        return self.render_profile(profile, form=self.restored_form(
+            lambda typed: ProfileForm(typed, editable=editable, profile=profile)
+        ))
 
     @method_decorator(ratelimits.limit("profile.update"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
