@@ -67,16 +67,22 @@ def owner_of(html: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture
+def page(site: Client, tenant: Emulator) -> str:
+    """Alice's General tab as her browser shows it, after her session ended under it."""
+    sign_in(site, "alice@example.com", GENERAL)
+    html = site.get(GENERAL).content.decode()
+    end_session(site)
+    return html
+
+
 def typed_profile(html: str, name: str) -> dict[str, str]:
     return {"csrfmiddlewaretoken": "x", "selfservice_owner": owner_of(html), "name": name, "nickname": "al",
             "given_name": "Alice", "family_name": "Liddell"}
 
 
 @pytest.mark.django_db
-def test_typed_profile_comes_back_after_signing_in_again_and_nothing_is_saved(site: Client, tenant: Emulator) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_typed_profile_comes_back_after_signing_in_again_and_nothing_is_saved(site: Client, tenant: Emulator, page: str) -> None:
     tenant.clear_requests()
 
     posted = site.post(GENERAL, typed_profile(page, "Alice Typed Before Expiry"), headers=HTMX)
@@ -97,10 +103,7 @@ def test_typed_profile_comes_back_after_signing_in_again_and_nothing_is_saved(si
 
 
 @pytest.mark.django_db
-def test_a_page_that_cannot_read_auth0_first_loses_nothing(site: Client, tenant: Emulator) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_a_page_that_cannot_read_auth0_first_loses_nothing(site: Client, tenant: Emulator, page: str) -> None:
     site.post(GENERAL, typed_profile(page, "Kept Through A 429"))
     sign_in(site, "alice@example.com", GENERAL)
     forget_user("auth0|alice")  # no copy to fall back on
@@ -113,10 +116,7 @@ def test_a_page_that_cannot_read_auth0_first_loses_nothing(site: Client, tenant:
 
 
 @pytest.mark.django_db
-def test_a_plain_form_post_keeps_what_was_typed_too(site: Client, tenant: Emulator) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_a_plain_form_post_keeps_what_was_typed_too(site: Client, tenant: Emulator, page: str) -> None:
 
     posted = site.post(GENERAL, typed_profile(page, "Typed Without JavaScript"))
     assert posted.status_code == 302 and posted["Location"] == f"/account/login/?next={GENERAL}"
@@ -125,10 +125,7 @@ def test_a_plain_form_post_keeps_what_was_typed_too(site: Client, tenant: Emulat
 
 
 @pytest.mark.django_db
-def test_someone_else_signing_in_next_never_sees_the_values(site: Client, tenant: Emulator) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_someone_else_signing_in_next_never_sees_the_values(site: Client, tenant: Emulator, page: str) -> None:
     site.post(GENERAL, typed_profile(page, "Alice Private Draft"))
 
     sign_in(site, "carol@example.com", GENERAL)
@@ -140,10 +137,7 @@ def test_someone_else_signing_in_next_never_sees_the_values(site: Client, tenant
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("owner", ["", "0" * 31, "not-a-marker-of-thirty-two-chars", None])
-def test_a_form_without_a_valid_owner_is_not_kept(site: Client, tenant: Emulator, owner: str | None) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_a_form_without_a_valid_owner_is_not_kept(site: Client, tenant: Emulator, page: str, owner: str | None) -> None:
     data = typed_profile(page, "Nobody's Draft")
     if owner is None:
         del data["selfservice_owner"]  # a site template from before the field
@@ -174,10 +168,7 @@ def test_kept_forms_count_against_the_addresss_write_limit(site: Client, tenant:
 
 
 @pytest.mark.django_db
-def test_values_wait_for_their_page_and_expire(site: Client, tenant: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_values_wait_for_their_page_and_expire(site: Client, tenant: Emulator, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
     site.post(GENERAL, typed_profile(page, "Waiting Draft"))
     sign_in(site, "alice@example.com", "/account/sessions/")
     assert site.get("/account/sessions/").status_code == 200
@@ -192,10 +183,7 @@ def test_values_wait_for_their_page_and_expire(site: Client, tenant: Emulator, m
 
 
 @pytest.mark.django_db
-def test_more_than_the_limit_is_not_kept(site: Client, tenant: Emulator) -> None:
-    sign_in(site, "alice@example.com", GENERAL)
-    page = site.get(GENERAL).content.decode()
-    end_session(site)
+def test_more_than_the_limit_is_not_kept(site: Client, tenant: Emulator, page: str) -> None:
     data = {**typed_profile(page, "Big Draft"), "nickname": "n" * 40_000}
 
     site.post(GENERAL, data)
