@@ -228,7 +228,19 @@ class PreferencesValidateView(AccountMixin, View):
 
     http_method_names = ["post"]
     request_kind = "read"
+    #: A sign-in this view sends to comes back to the form's tab, not to this POST-only URL.
+    tab = "preferences"
     template_name = "selfservice/includes/preference_errors.html"
+
+    def handle_no_permission(self) -> HttpResponse:
+        """The session ended under the form: htmx gets 204, so changing a field does not navigate.
+
+        Sending the browser to the login page from here would leave the form while the user is
+        typing in it; Save does that instead, and keeps what they typed (``keeps_input``).
+        """
+        if getattr(self.request, "htmx", False):
+            return HttpResponse(status=204)
+        return super().handle_no_permission()
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form_class = form_class_for(PreferenceSchema.active())

@@ -17,6 +17,7 @@ from selfservice.emulator import Emulator
 from selfservice.emulator.seeds import DEMO_PASSWORD
 
 from .test_demo import demo_site  # noqa: F401 - the fixture
+from .test_preferences import demo_schema  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +62,25 @@ def test_typed_profile_is_back_after_signing_in_again(
     page.get_by_role("button", name="Save changes").click()
     page.locator("#selfservice-panel").get_by_text("Your profile has been saved.").wait_for()
     assert demo_site.user("auth0|alice")["nickname"] == "ally-kept"
+
+
+def test_typed_preferences_survive_the_session_ending_while_editing(
+    demo_site: Emulator, demo_schema: None, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+) -> None:
+    page = signed_in_page("alice@example.com")
+    page.goto(live_server.url + "/account/preferences/")
+    page.context.clear_cookies(name="sessionid")
+    page.get_by_label("City").fill("Oxford")
+    page.get_by_label("Items per page").fill("40")
+    page.get_by_label("Items per page").blur()  # inline validation of a changed field, while signed out
+    page.wait_for_timeout(300)
+    assert page.url == live_server.url + "/account/preferences/"  # still typing here, not sent away
+
+    page.get_by_role("button", name="Save preferences").click()
+    page.wait_for_url(f"{live_server.url}/account/login/?next=/account/preferences/")
+    sign_in_again(page, live_server.url, "alice@example.com", "/account/preferences/")
+
+    assert page.get_by_label("City").input_value() == "Oxford"
+    assert page.get_by_label("Items per page").input_value() == "40"
+    assert page.locator("#selfservice-panel").get_by_text(RESTORED).is_visible()
+    assert (demo_site.user("auth0|alice") or {}).get("user_metadata", {}).get("address", {}).get("city") != "Oxford"

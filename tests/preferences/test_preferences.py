@@ -625,7 +625,17 @@ def test_inline_validation_is_post_only_and_needs_a_login(client: Client, dana: 
     assert dana.get(VALIDATE).status_code == 405
     dana.logout()
     response = client.post(VALIDATE, {}, headers={"HX-Trigger-Name": "handle"})
-    assert response.status_code == 302 and "/account/login/" in response["Location"]
+    # Back to the form after signing in: the validation URL itself answers GET with 405.
+    assert response.status_code == 302 and response["Location"] == f"/account/login/?next={URL}"
+
+
+def test_inline_validation_after_the_session_ended_leaves_the_page_alone(client: Client, dana: Client) -> None:
+    data = {**form_data(dana.get(URL)), "handle": "NOT VALID"}
+    dana.logout()  # the session ended while the form was open
+
+    response = client.post(VALIDATE, data, headers={**HTMX, "HX-Trigger-Name": "handle"})
+
+    assert response.status_code == 204 and "HX-Redirect" not in response and response.content == b""
 
 
 def test_schema_titles_are_translated_through_the_sites_catalogs(dana: Client, schema: PreferenceSchema) -> None:
