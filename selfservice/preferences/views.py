@@ -232,7 +232,7 @@ class PreferencesValidateView(AccountMixin, View):
     tab = "preferences"
     template_name = "selfservice/includes/preference_errors.html"
 
-    def handle_no_permission(self) -> HttpResponse:
+    def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # a 204 is no redirect
         """The session ended under the form: htmx gets 204, so changing a field does not navigate.
 
         Sending the browser to the login page from here would leave the form while the user is
