@@ -33,7 +33,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from selfservice.core.ratelimits import client_ip, count_each
 
-__all__ = ["MAX_AGE", "MAX_BYTES", "OWNER_FIELD", "find", "forget", "keep", "owner_marker"]
+__all__ = ["MAX_AGE", "MAX_BYTES", "OWNER_FIELD", "find", "forget", "keep", "owner_marker", "sent_by_another_user"]
 
 #: The hidden field naming the form's owner.
 OWNER_FIELD = "selfservice_owner"
@@ -101,6 +101,17 @@ def find(request: HttpRequest, auth0_user_id: str) -> QueryDict | None:
 def forget(request: HttpRequest) -> None:
     """Drop the kept fields (shown once, or not theirs to show)."""
     request.session.pop(SESSION_KEY, None)
+
+
+def sent_by_another_user(request: HttpRequest, auth0_user_id: str) -> bool:
+    """Whether this POST's form names an owner other than the signed-in user.
+
+    The page was opened by someone else in this browser, who has since been replaced (the form
+    carries the old CSRF token, so Django refuses it first; this holds even where the token was
+    renewed meanwhile). A form without the field (an older template, the JSON API) names nobody.
+    """
+    owner = request.POST.get(OWNER_FIELD)
+    return owner is not None and not constant_time_compare(owner, owner_marker(auth0_user_id))
 
 
 def _is_entry(entry: Any) -> bool:

@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -30,7 +31,7 @@ from django.views.generic import TemplateView
 
 from selfservice.core import kept_input, ratelimits
 from selfservice.core.adapter import DefaultAdapter, get_adapter, resolve_auth0_user_id
-from selfservice.core.http import client_aware_login_redirect, wants_partial
+from selfservice.core.http import client_aware_login_redirect, client_redirect, wants_partial
 from selfservice.core.read_back import Truth, read_back
 from selfservice.core.read_cache import ReadCache
 from selfservice.core.request_counters import request_limit
@@ -177,6 +178,8 @@ class AccountMixin(LoginRequiredMixin):
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id
+        if self.keeps_input and request.method == "POST" and kept_input.sent_by_another_user(request, auth0_user_id):
+            return self.form_of_another_user()
         applied.resolve_once(request, self.gateway.cached_user)
         response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
         return response
@@ -204,6 +207,16 @@ class AccountMixin(LoginRequiredMixin):
             "kept_input_owner": self.kept_input_owner(),
             **self.freshness_context(),
         }
+
+    def form_of_another_user(self) -> HttpResponse:
+        """A form opened by another user of this browser: nothing saved, back to the tab as it is now."""
+        logger.info("A form opened by another user of this browser was refused")
+        messages.error(self.request, _(
+            "Nothing was saved: this form was opened while another account was signed in here. "
+            "This is your account as it is now."
+        ))
+        back = redirect(self.tab_url())
+        return client_redirect(self.request, back, back["Location"])
 
     def kept_input_owner(self) -> str:
         """The ``selfservice_owner`` value for this view's form ("" when it keeps no input)."""

@@ -238,3 +238,28 @@ def test_the_email_form_comes_back_on_its_own_page(site: Client, tenant: Emulato
     html = site.get(EMAIL).content.decode()
     assert html.count('value="alice.new@example.com"') == 2 and RESTORED in html
     assert tenant.count("PATCH", r"/api/v2/users/") == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_form_another_user_opened_saves_nothing(site: Client, tenant: Emulator, page: str, htmx: bool) -> None:
+    sign_in(site, "carol@example.com", GENERAL)  # Alice's page is still open in this browser
+    tenant.clear_requests()
+
+    posted = site.post(GENERAL, typed_profile(page, "Alice Typed For Alice"), headers=HTMX if htmx else {})
+
+    assert (posted["HX-Redirect"] if htmx else posted["Location"]) == GENERAL
+    assert tenant.count("PATCH", r"/api/v2/users/") == 0
+    html = site.get(GENERAL).content.decode()
+    assert "Nothing was saved: this form was opened while another account was signed in here." in html
+    assert "Alice Typed For Alice" not in html
+
+
+@pytest.mark.django_db
+def test_a_form_without_the_owner_field_still_saves(site: Client, tenant: Emulator, page: str) -> None:
+    sign_in(site, "alice@example.com", GENERAL)
+    data = typed_profile(page, "Alice From An Older Template")
+    del data["selfservice_owner"]
+
+    assert site.post(GENERAL, data).status_code == 302
+    assert tenant.count("PATCH", r"/api/v2/users/auth0\|alice$") == 1

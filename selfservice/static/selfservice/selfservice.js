@@ -15,6 +15,10 @@
  * - A request into the panel that gets no answer, or an error the layout does not swap (403,
  *   413, 5xx, ...), is said beside the control the user pressed (an alert from page.html's
  *   #selfservice-request-failed); the form and what was typed stay as they were.
+ * - A 403 under a form that names its owner (selfservice_owner) is most often a CSRF token made
+ *   stale by signing in again in another window: the page is read again in the background and,
+ *   when it still belongs to the same user, its new token replaces the old one, so sending the
+ *   form again works without a reload that would lose what was typed.
  */
 (function () {
   "use strict";
@@ -92,8 +96,41 @@
     return template.getAttribute("data-failed");
   }
 
+  // Read this page again and take its CSRF token, if it is still the page of the user who owns
+  // ``form`` (the same selfservice_owner): resolves true when the token was replaced. A page of
+  // someone else (signed in as another user elsewhere), the login page (signed out) or no answer
+  // resolves false, and nothing changes.
+  function refreshToken(form) {
+    var owner = form && form.querySelector("input[name='selfservice_owner']");
+    if (!owner || !owner.value || !window.fetch || !window.DOMParser) {
+      return Promise.resolve(false);
+    }
+    return window.fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok && !response.redirected ? response.text() : "";
+      })
+      .then(function (html) {
+        var page = html ? new DOMParser().parseFromString(html, "text/html") : null;
+        var theirs = page && page.querySelector("input[name='selfservice_owner']");
+        var headers = page && page.body ? page.body.getAttribute("hx-headers") : null;
+        var token = headers ? JSON.parse(headers)["X-CSRFToken"] : null;
+        if (!theirs || theirs.value !== owner.value || typeof token !== "string" || !token) {
+          return false;
+        }
+        document.body.setAttribute("hx-headers", headers);
+        document.querySelectorAll("input[name='csrfmiddlewaretoken']").forEach(function (input) {
+          input.value = token;
+        });
+        return true;
+      })
+      .catch(function () {
+        return false;
+      });
+  }
+
   // After the form the request came from (the notice sits by the button pressed), else above
   // the panel (a tab link, a Refresh link).
+  var requests = 0; // a notice that is ready only after another request began is not shown
   function showFailure(event, status) {
     var target = event.detail && event.detail.target;
     var template = document.getElementById("selfservice-request-failed");
@@ -101,20 +138,34 @@
       return;
     }
     clearFailures();
-    var notice = template.content.firstElementChild.cloneNode(true);
-    notice.textContent = failureText(template, status);
     var source = event.detail.elt;
     var form = source && source.isConnected && target.contains(source) ? source.closest("form") : null;
-    if (form && target.contains(form)) {
-      form.insertAdjacentElement("afterend", notice);
-    } else {
-      target.insertAdjacentElement("beforebegin", notice);
+    form = form && target.contains(form) ? form : null;
+    var place = function (text) {
+      var notice = template.content.firstElementChild.cloneNode(true);
+      notice.textContent = text;
+      if (form && form.isConnected) {
+        form.insertAdjacentElement("afterend", notice);
+      } else {
+        target.insertAdjacentElement("beforebegin", notice);
+      }
+    };
+    if (status !== 403 || !form) {
+      place(failureText(template, status));
+      return;
     }
+    var asked = requests;
+    refreshToken(form).then(function (refreshed) {
+      if (asked === requests) {
+        place(refreshed ? template.getAttribute("data-refreshed") : failureText(template, status));
+      }
+    });
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail && event.detail.target;
     if (isPanel(target)) {
+      requests += 1;
       clearFailures();
       target.setAttribute("aria-busy", "true");
     }
