@@ -10,6 +10,7 @@ browser's router, since neither the site nor the emulator fails that way on purp
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,9 +51,9 @@ def notices(page: Any) -> list[str]:
 
 
 def test_a_stale_csrf_token_is_replaced_and_sending_again_works_with_the_typed_value(
-    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any]  # noqa: F811
+    demo_site: Emulator, live_server: Any, signed_in_page: Callable[..., Any], screenshot_dir: Path  # noqa: F811
 ) -> None:
-    page = signed_in_page("alice@example.com")
+    page = signed_in_page("alice@example.com", viewport={"width": 375, "height": 740}, is_mobile=True, color_scheme="dark")
     page.context.clear_cookies(name="csrftoken")  # as after signing in again in another window
     page.get_by_label("Nickname").fill("ally")
     page.get_by_role("button", name="Save changes").click()
@@ -61,10 +62,13 @@ def test_a_stale_csrf_token_is_replaced_and_sending_again_works_with_the_typed_v
     assert notices(page) == [REFRESHED]
     notice = page.locator(NOTICE)
     assert notice.get_attribute("role") == "alert"
+    assert "selfservice-message--warning" in (notice.get_attribute("class") or "")  # a step to take, not a failure
     assert notice.evaluate("n => n.previousElementSibling && n.previousElementSibling.tagName") == "FORM"
     assert page.get_by_label("Nickname").input_value() == "ally"
     assert demo_site.user("auth0|alice")["nickname"] != "ally"
     assert page.evaluate("document.getElementById('selfservice-panel').getAttribute('aria-busy')") is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    notice.screenshot(path=str(screenshot_dir / "request-failed-refreshed-phone-dark.png"))
 
     page.get_by_role("button", name="Save changes").click()  # no reload: the page has the new token
     page.locator("#selfservice-panel").get_by_text("Your profile has been saved.").wait_for()

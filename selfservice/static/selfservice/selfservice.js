@@ -141,9 +141,12 @@
     var source = event.detail.elt;
     var form = source && source.isConnected && target.contains(source) ? source.closest("form") : null;
     form = form && target.contains(form) ? form : null;
-    var place = function (text) {
+    var place = function (text, warning) {
       var notice = template.content.firstElementChild.cloneNode(true);
       notice.textContent = text;
+      if (warning) {
+        notice.classList.replace("selfservice-message--error", "selfservice-message--warning"); // nothing failed now
+      }
       if (form && form.isConnected) {
         form.insertAdjacentElement("afterend", notice);
       } else {
@@ -157,7 +160,7 @@
     var asked = requests;
     refreshToken(form).then(function (refreshed) {
       if (asked === requests) {
-        place(refreshed ? template.getAttribute("data-refreshed") : failureText(template, status));
+        place(refreshed ? template.getAttribute("data-refreshed") : failureText(template, status), refreshed);
       }
     });
   }
