@@ -42,7 +42,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from selfservice.core import audit
+from selfservice.core import audit, kept_input
 from selfservice.core.views import AccountTabView
 
 if TYPE_CHECKING:
@@ -149,10 +149,13 @@ def require_recent_login(view: AccountTabView, action: str, next_url: str) -> Ht
     ``next_url`` is the action's confirm step (a GET), where the user comes back to after
     signing in again and confirms once more. A plain request gets the page right away (200:
     it is a page to act on, not an error); htmx gets ``HX-Redirect`` to it, since the step-up
-    leaves the site and a swapped-in panel could not.
+    leaves the site and a swapped-in panel could not. A form of a view that ``keeps_input``
+    is kept for the way back (:mod:`selfservice.core.kept_input`), as when a session ends.
     """
     if not view.adapter.requires_recent_login(view.request, action):
         return None
+    if view.request.method == "POST" and view.keeps_input:
+        kept_input.keep(view.request)  # the confirm step shows what was typed again
     if getattr(view.request, "htmx", False):
         return HttpResponseClientRedirect(step_up_url(next_url, action))
     return render_page(view, action, next_url, cancel_url=view.tab_url())

@@ -233,7 +233,7 @@ class AccountMixin(LoginRequiredMixin):
             return None
         kept_input.forget(self.request)  # shown once
         messages.info(self.request, _(
-            "You were signed out before your changes were saved. What you typed is back in the form: check it and save again."
+            "You had to sign in again before your changes could be saved. What you typed is back in the form: check it and save again."
         ))
         return build(self.kept_fields)
 

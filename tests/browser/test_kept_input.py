@@ -21,7 +21,7 @@ from .test_preferences import demo_schema  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESTORED = "You were signed out before your changes were saved. What you typed is back in the form: check it and save again."
+RESTORED = "You had to sign in again before your changes could be saved. What you typed is back in the form: check it and save again."
 
 
 def sign_in_again(page: Any, base: str, email: str, back_to: str) -> None:

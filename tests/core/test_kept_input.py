@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,14 +21,16 @@ from django.test import Client
 
 from selfservice.core.read_cache import forget_user
 from selfservice.emulator import Emulator
+from selfservice.login.pipeline import AUTH_TIME_KEY
 from selfservice.models import PreferenceSchema
 from tests.preferences.preferences_schema import FULL_SCHEMA
+from tests.security.test_security_step_up import hidden_fields
 
 GENERAL = "/account/general/"
 EMAIL = "/account/general/email/"
 PREFERENCES = "/account/preferences/"
 HTMX = {"HX-Request": "true"}
-RESTORED = "You were signed out before your changes were saved."
+RESTORED = "You had to sign in again before your changes could be saved."
 OWNER = re.compile(r'name="selfservice_owner" value="([0-9a-f]{32})"')
 
 
@@ -177,7 +180,7 @@ def test_values_wait_for_their_page_and_expire(site: Client, tenant: Emulator, p
     end_session(site)
     site.post(GENERAL, typed_profile(page, "Stale Draft"))
     sign_in(site, "alice@example.com", GENERAL)
-    real = __import__("time").time
+    real = time.time
     monkeypatch.setattr("selfservice.core.kept_input.time.time", lambda: real() + 31 * 60)
     assert "Stale Draft" not in site.get(GENERAL).content.decode()  # more than 30 minutes later
 
@@ -263,3 +266,26 @@ def test_a_form_without_the_owner_field_still_saves(site: Client, tenant: Emulat
 
     assert site.post(GENERAL, data).status_code == 302
     assert tenant.count("PATCH", r"/api/v2/users/auth0\|alice$") == 1
+
+
+@pytest.mark.django_db
+def test_the_email_typed_before_a_step_up_is_back_on_the_confirm_step(site: Client, tenant: Emulator) -> None:
+    sign_in(site, "alice@example.com", EMAIL)
+    page = site.get(EMAIL).content.decode()
+    session = site.session
+    session[AUTH_TIME_KEY] = int(time.time()) - 2 * 3600  # the sign-in is older than STEP_UP_MAX_AGE now
+    session.save()
+    typed = {"selfservice_owner": owner_of(page), "email": "alice.step@example.com", "email_again": "alice.step@example.com"}
+
+    asked = site.post(EMAIL, typed)
+    assert asked.status_code == 200 and "Confirm it's you" in asked.content.decode()
+    with httpx.Client() as browser:
+        begin = site.post("/login/auth0/", hidden_fields(asked.content.decode()))
+        answer = browser.post(begin["Location"], data={"email": "alice@example.com", "password": "demo-password"})
+        callback = urlsplit(answer.headers["location"])
+    back = site.get(f"{callback.path}?{callback.query}")
+    assert back["Location"] == EMAIL
+
+    html = site.get(EMAIL).content.decode()
+    assert html.count('value="alice.step@example.com"') == 2 and RESTORED in html
+    assert tenant.count("PATCH", r"/api/v2/users/") == 0  # confirmed by sending it again, never by itself
