@@ -11,7 +11,6 @@ import pytest
 from django.core.cache import caches
 
 from selfservice.conf import get_settings
-from selfservice.core.shared_cache import shared_cache
 from selfservice.gateway import UpstreamRateLimited, UpstreamUnavailable, get_gateway
 from selfservice.gateway import tokens as tokens_module
 from selfservice.gateway.auth0 import connection
@@ -150,9 +149,8 @@ def test_a_failed_early_refresh_keeps_using_the_still_valid_token(
     assert [r["status"] for r in emulator.requests() if r["path"] == "/oauth/token"] == [200, 503]
 
 
-def _wait_while_another_worker_fetches(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Hold the fetch lock for "another worker"; the returned event fires once we poll."""
-    caches["default"].add(_lock_key(), "another-worker", timeout=60)
+def _signal_when_a_worker_waits(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The returned event fires once a worker polls for a token another worker is fetching."""
     waiting = threading.Event()
     real_pause = tokens_module._pause
 
@@ -164,41 +162,60 @@ def _wait_while_another_worker_fetches(monkeypatch: pytest.MonkeyPatch) -> threa
     return waiting
 
 
+def _hold_token_requests(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The tenant answers token requests only once the returned event is set."""
+    release = threading.Event()
+    original = emulator.app.handle
+
+    def held(request: Any) -> Any:
+        if request.path == "/oauth/token":
+            release.wait(10)
+        return original(request)
+
+    monkeypatch.setattr(emulator.app, "handle", held)
+    return release
+
+
+def _two_workers_reading(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """Worker one starts fetching the token (held at the tenant); worker two asks while it does.
+
+    Returns both futures once worker two is polling, with the tenant's answer released.
+    """
+    waiting = _signal_when_a_worker_waits(monkeypatch)
+    release = _hold_token_requests(emulator, monkeypatch)
+    pool = ThreadPoolExecutor(2)
+    first = pool.submit(lambda: get_gateway().get_user(ALICE))
+    deadline = time.monotonic() + 5
+    while caches["default"].get(_lock_key()) is None and time.monotonic() < deadline:
+        time.sleep(0.005)  # until worker one holds the fetch lock
+    second = pool.submit(lambda: get_gateway().get_user(ALICE))
+    assert waiting.wait(5), "worker two waits for worker one's token"
+    release.set()
+    pool.shutdown(wait=False)
+    return first, second
+
+
 def test_a_worker_without_a_token_waits_for_the_one_being_fetched_instead_of_fetching(
     gateway: Any, alice: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    waiting = _wait_while_another_worker_fetches(monkeypatch)
-    settings = get_settings()
+    first, second = _two_workers_reading(emulator, monkeypatch)
 
-    with ThreadPoolExecutor(1) as pool:
-        result = pool.submit(lambda: get_gateway().get_user(ALICE))
-        assert waiting.wait(5)
-        # "Another worker" finishes: it stores a token and releases the lock.
-        token = connection(settings).token._fetch_and_store(shared_cache("default"))
-        caches["default"].delete(_lock_key())
-        assert result.result(5).user_id == ALICE
-
+    assert first.result(5).user_id == ALICE and second.result(5).user_id == ALICE
     assert emulator.count("POST", TOKEN_PATH) == 1
-    assert _entry()["access_token"] == token
+    assert emulator.count("GET", r"^/api/v2/users/") == 2
+    assert caches["default"].get(_lock_key()) is None
 
 
 def test_waiters_report_the_error_the_fetching_worker_hit(
     gateway: Any, alice: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    waiting = _wait_while_another_worker_fetches(monkeypatch)
     emulator.add_fault(TOKEN_PATH, status=429, headers={"Retry-After": "9"}, times=1)
-    settings = get_settings()
+    first, second = _two_workers_reading(emulator, monkeypatch)
 
-    with ThreadPoolExecutor(1) as pool:
-        result = pool.submit(lambda: get_gateway().get_user(ALICE))
-        assert waiting.wait(5)
-        with pytest.raises(UpstreamRateLimited):
-            connection(settings).token._fetch_and_store(shared_cache("default"))
-        caches["default"].delete(_lock_key())
+    for worker in (first, second):
         with pytest.raises(UpstreamRateLimited) as caught:
-            result.result(5)
-
-    assert caught.value.retry_after == 9
+            worker.result(5)
+        assert caught.value.retry_after == 9
     assert emulator.count("POST", TOKEN_PATH) == 1
     assert emulator.count("GET", r"^/api/v2/users/") == 0
 
@@ -206,7 +223,7 @@ def test_waiters_report_the_error_the_fetching_worker_hit(
 def test_a_waiter_gives_up_when_the_fetch_outlives_its_lock(
     gateway: Any, alice: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _wait_while_another_worker_fetches(monkeypatch)
+    caches["default"].add(_lock_key(), "another-worker", timeout=60)  # a worker that never finishes
     ticks = iter(range(0, 10_000, 5))  # every look at the clock: 5 s later
     real = time.time()
     monkeypatch.setattr(tokens_module, "_now", lambda: real + next(ticks))
