@@ -5,7 +5,8 @@ tenant ends it (back-channel logout). Pressing Save then reaches the site as an 
 which can only be sent to the login page, and what was typed would be lost. Instead the POST's
 fields are kept in the new, anonymous session; Django carries its data through the login
 (``login()`` cycles the key of a session without a user and keeps what it holds), and the
-form's page shows the values again, unsaved, with a message saying so.
+form's page shows the values again, unsaved, with a message saying so. A form that step-up
+interrupts (the sign-in got too old while the user typed) is kept the same way.
 
 - Only a form that says whose it is: a hidden ``selfservice_owner`` field with
   :func:`owner_marker`, an HMAC of the Auth0 user id under the site's ``SECRET_KEY`` (it reveals
@@ -13,8 +14,8 @@ form's page shows the values again, unsaved, with a message saying so.
   names; anyone else who signs in next in that browser never sees them, and the first account
   page they open drops them.
 - Only views that opt in (``keeps_input``), only the posted fields minus the CSRF token, at
-  most :data:`MAX_BYTES`, for :data:`MAX_AGE` seconds, counted against the ``write.ip`` request
-  limit (an anonymous POST creates a session row), and never with cookie-based sessions (the
+  most :data:`MAX_BYTES`, for :data:`MAX_AGE` seconds, an anonymous POST counted against the
+  ``write.ip`` request limit (it creates a session row), and never with cookie-based sessions (the
   cookie would outgrow what browsers keep).
 - Nothing is saved on the user's behalf: they see the values and press Save again. The values
   stay on the server (the session), never in the browser's storage.
@@ -55,9 +56,10 @@ def owner_marker(auth0_user_id: str) -> str:
 
 
 def keep(request: HttpRequest) -> bool:
-    """Keep an anonymous POST's fields in its session for their owner; True when kept.
+    """Keep a POST's fields in its session for their owner; True when kept.
 
-    Call only for a view that shows the same form again on a GET of ``request.path``.
+    For an anonymous POST (the session ended) and for one that step-up interrupts. Call only
+    for a view that shows the same form again on a GET of ``request.path``.
     """
     owner = request.POST.get(OWNER_FIELD, "")
     if not _MARKER.fullmatch(owner) or getattr(settings, "SESSION_ENGINE", "") == _COOKIE_SESSIONS:
@@ -66,8 +68,11 @@ def keep(request: HttpRequest) -> bool:
     entry = {"path": request.path, "owner": owner, "at": int(time.time()), "fields": fields}
     if len(json.dumps(entry).encode()) > MAX_BYTES:
         return False
-    if count_each((("write.ip", client_ip(request)),)) is not None:
-        return False  # over this address's write limit: no new session rows for it
+    # An anonymous POST creates a session row: over this address's write limit, none is made. A
+    # signed-in one (interrupted by step-up) was counted by the account pages' own limits.
+    signed_in = bool(getattr(getattr(request, "user", None), "is_authenticated", False))
+    if not signed_in and count_each((("write.ip", client_ip(request)),)) is not None:
+        return False
     request.session[SESSION_KEY] = entry
     return True
 
