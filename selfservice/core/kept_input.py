@@ -91,8 +91,8 @@ def find(request: HttpRequest, auth0_user_id: str) -> QueryDict | None:
     if not _is_entry(entry) or not _belongs(entry, auth0_user_id) or time.time() - entry["at"] > MAX_AGE:
         forget(request)
         return None
-    if entry["path"] != request.path:
-        return None
+    if entry["path"] != request.path or request.method == "HEAD":
+        return None  # for their page's GET (a HEAD would run it and show nothing)
     if request.method != "GET":
         forget(request)
         return None

@@ -175,6 +175,7 @@ def test_values_wait_for_their_page_and_expire(site: Client, tenant: Emulator, p
     site.post(GENERAL, typed_profile(page, "Waiting Draft"))
     sign_in(site, "alice@example.com", "/account/sessions/")
     assert site.get("/account/sessions/").status_code == 200
+    assert site.head(GENERAL).status_code == 200  # a HEAD shows nothing, so it takes nothing
     assert "Waiting Draft" in site.get(GENERAL).content.decode()  # another tab first: still there
 
     end_session(site)
