@@ -152,6 +152,8 @@ class AccountMixin(LoginRequiredMixin):
     keeps_input: bool = False
     #: The fields kept for this user and page (see ``keeps_input``), on the GET after signing in.
     kept_fields: QueryDict | None = None
+    #: Whether this response shows kept fields (the form is marked unsaved for selfservice.js).
+    kept_restored: bool = False
     auth0_user_id: str
 
     def handle_no_permission(self) -> HttpResponse:  # type: ignore[override]  # HX-Redirect is not a 302
@@ -205,6 +207,7 @@ class AccountMixin(LoginRequiredMixin):
             "messages": get_messages(self.request),
             "selfservice_theme": getattr(self.request, "selfservice_theme", "system"),
             "kept_input_owner": self.kept_input_owner(),
+            "kept_input_restored": self.kept_restored,
             **self.freshness_context(),
         }
 
@@ -232,6 +235,7 @@ class AccountMixin(LoginRequiredMixin):
         if self.kept_fields is None:
             return None
         kept_input.forget(self.request)  # shown once
+        self.kept_restored = True
         messages.info(self.request, _(
             "You had to sign in again before your changes could be saved. What you typed is back in the form: check it and save again."
         ))

@@ -19,6 +19,12 @@
  *   stale by signing in again in another window: the page is read again in the background and,
  *   when it still belongs to the same user, its new token replaces the old one, so sending the
  *   form again works without a reload that would lose what was typed.
+ * - Unsaved changes are not lost by a stray click: a form that names its owner is unsaved when a
+ *   field differs from what the page rendered, after its Save was refused (422, 429, 503: the
+ *   typed values come back as rendered ones) or when the server marks it (data-selfservice-
+ *   unsaved: values kept over a sign-in). A request that would replace the panel (a tab, Refresh,
+ *   another form) asks first in the confirm dialog; closing or leaving the page gets the
+ *   browser's own question. A navigation the site asks for (HX-Redirect) does not ask.
  */
 (function () {
   "use strict";
@@ -207,26 +213,112 @@
     }
   });
 
+  // -- unsaved changes ------------------------------------------------------------------------
+  var OWNER = "input[name='selfservice_owner']";
+
+  function fieldChanged(field) {
+    if (field.disabled || !field.name || /^(hidden|submit|button|reset|image|file)$/.test(field.type)) {
+      return false;
+    }
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.type === "select-one") {
+      var shown = Array.prototype.findIndex.call(field.options, function (option) { return option.defaultSelected; });
+      return field.selectedIndex !== Math.max(shown, 0); // no default: the browser shows the first
+    }
+    if (field.type === "select-multiple") {
+      return Array.prototype.some.call(field.options, function (option) { return option.selected !== option.defaultSelected; });
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  // The panel's first form with unsaved changes, other than ``except`` (the form being sent).
+  function unsavedForm(except) {
+    var panel = document.getElementById(PANEL);
+    var forms = panel ? panel.querySelectorAll("form") : [];
+    for (var i = 0; i < forms.length; i += 1) {
+      var form = forms[i];
+      if (form !== except && form.querySelector(OWNER) &&
+          (form.hasAttribute("data-selfservice-unsaved") || Array.prototype.some.call(form.elements, fieldChanged))) {
+        return form;
+      }
+    }
+    return null;
+  }
+
+  var refusedSave = false; // the swap under way answers a refused Save: its form stays unsaved
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var source = detail.requestConfig && detail.requestConfig.elt;
+    var form = source && source.closest ? source.closest("form") : null;
+    refusedSave = isPanel(detail.target) && !!form && !!form.querySelector(OWNER) &&
+      !!detail.xhr && [422, 429, 503].indexOf(detail.xhr.status) !== -1;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (isPanel(target) && refusedSave) {
+      target.querySelectorAll("form").forEach(function (form) {
+        if (form.querySelector(OWNER)) {
+          form.setAttribute("data-selfservice-unsaved", "");
+        }
+      });
+    }
+    refusedSave = false;
+  });
+
+  var leaving = false; // the site sent the page elsewhere (HX-Redirect): a save made, or kept
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) {
+      leaving = true;
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!leaving && unsavedForm(null)) {
+      event.preventDefault();
+      event.returnValue = ""; // older browsers ask only when this is set
+    }
+  });
+
   // hx-confirm: the page's <dialog> instead of the browser's confirm(). The element may name the
   // destructive button (data-selfservice-confirm-button) and say what happens (…-confirm-detail).
+  // A request that would replace a form with unsaved changes asks with the dialog's data-leave-*.
   var confirming = null;
   document.addEventListener("htmx:confirm", function (event) {
-    var question = event.detail && event.detail.question;
+    var detail = event.detail || {};
+    var question = detail.question;
     var dialog = document.getElementById("selfservice-confirm");
-    if (!question || !dialog || typeof dialog.showModal !== "function") {
-      return; // no question, or no dialog support: htmx carries on (confirm() or straight on)
+    if (!dialog || typeof dialog.showModal !== "function") {
+      return; // no dialog support: htmx carries on (confirm() or straight on)
+    }
+    var source = detail.elt;
+    var texts = null;
+    if (question) {
+      texts = {
+        question: question,
+        detail: source && source.getAttribute("data-selfservice-confirm-detail"),
+        button: source && source.getAttribute("data-selfservice-confirm-button"),
+      };
+    } else if (isPanel(detail.target) && unsavedForm(source && source.closest ? source.closest("form") : null)) {
+      texts = {
+        question: dialog.getAttribute("data-leave-question"),
+        detail: dialog.getAttribute("data-leave-detail"),
+        button: dialog.getAttribute("data-leave-button"),
+      };
+    }
+    if (!texts || !texts.question) {
+      return; // nothing to ask: htmx carries on
     }
     event.preventDefault();
-    var source = event.detail.elt;
     var ok = dialog.querySelector("[data-selfservice-confirm-ok]");
-    dialog.querySelector("#selfservice-confirm-question").textContent = question;
-    dialog.querySelector("[data-selfservice-confirm-detail]").textContent =
-      (source && source.getAttribute("data-selfservice-confirm-detail")) || "";
+    dialog.querySelector("#selfservice-confirm-question").textContent = texts.question;
+    dialog.querySelector("[data-selfservice-confirm-detail]").textContent = texts.detail || "";
     if (!ok.hasAttribute("data-default")) {
       ok.setAttribute("data-default", ok.textContent);
     }
-    ok.textContent = (source && source.getAttribute("data-selfservice-confirm-button")) || ok.getAttribute("data-default");
-    confirming = { issue: event.detail.issueRequest, source: source };
+    ok.textContent = texts.button || ok.getAttribute("data-default");
+    confirming = { issue: detail.issueRequest, source: source };
     dialog.returnValue = "";
     dialog.showModal();
     dialog.querySelector("[data-selfservice-confirm-cancel]").focus(); // the safe choice first
