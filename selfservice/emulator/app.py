@@ -43,7 +43,13 @@ class EmulatorApp:
         generation = self.tenant.generation
         if self.tenant.latency_ms:
             time.sleep(self.tenant.latency_ms / 1000)
-        response = self._faulted(request) or self._routed(request)
+        response = self._faulted(request)
+        if response is None and generation != self.tenant.generation:
+            # The tenant was reset while this request waited (latency): it belongs to a tenant that
+            # is gone, so it must not spend the new one's rate limit or change its data.
+            response = json_response(ApiError(503, "The emulated tenant was reset during this request").body(), 503)
+        elif response is None:
+            response = self._routed(request)
         if request.path.startswith(LOGGED_PREFIXES):
             self.tenant.record(request.method, request.path, response.status, _query_string(request), generation)
         return response

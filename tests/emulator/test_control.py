@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -157,12 +158,13 @@ def test_the_demo_seed_matches_the_stable_contract(emulator: Emulator) -> None:
     assert set(tenant.clients) == {"selfservice-m2m", "selfservice-web"}
 
 
-def test_a_request_that_began_before_a_reset_is_not_logged_after_it(emulator: Emulator) -> None:
+def _slow_request_through_a_reset(emulator: Emulator, method: str, path: str, **options: Any) -> list[httpx.Response]:
+    """Send ``method path`` held up by a latency fault, reset the tenant while it waits; its answer."""
     import threading
 
-    emulator.seed("demo")
-    emulator.add_fault(path="/guardian/factors", latency_ms=500, times=1)
-    slow = threading.Thread(target=lambda: httpx.get(f"{emulator.url}/api/v2/guardian/factors", timeout=5))
+    answers: list[httpx.Response] = []
+    emulator.add_fault(path=path, latency_ms=500, times=1)
+    slow = threading.Thread(target=lambda: answers.append(httpx.request(method, f"{emulator.url}{path}", timeout=5, **options)))
     slow.start()
     # The fault is taken when the request arrives: from then on it is in flight (no guessed sleep).
     deadline = time.monotonic() + 5
@@ -170,5 +172,26 @@ def test_a_request_that_began_before_a_reset_is_not_logged_after_it(emulator: Em
         time.sleep(0.005)
     assert not emulator.tenant.faults, "the slow request never reached the emulator"
     emulator.reset()
+    emulator.seed("demo")
+    emulator.set_rate_limit(0.01, 1)  # one request's worth: a stray one would leave none
     slow.join()
+    return answers
+
+
+def test_a_request_that_began_before_a_reset_is_not_logged_after_it(emulator: Emulator) -> None:
+    emulator.seed("demo")
+    [answer] = _slow_request_through_a_reset(emulator, "GET", "/api/v2/guardian/factors")
+
+    assert answer.status_code == 503  # its tenant is gone
     assert emulator.requests() == []
+    assert emulator.rate_limits()["buckets"]["global"]["remaining"] == 1  # nothing spent of the new limit
+
+
+def test_a_change_that_began_before_a_reset_does_not_reach_the_new_tenant(emulator: Emulator) -> None:
+    emulator.seed("demo")
+    token = httpx.post(f"{emulator.url}/oauth/token", data={**M2M, "audience": f"http://{emulator.url.split('//')[1]}/api/v2/"}).json()
+    [answer] = _slow_request_through_a_reset(emulator, "PATCH", "/api/v2/users/auth0|alice", json={"nickname": "from-before"},
+                                             headers={"Authorization": f"Bearer {token['access_token']}"})
+
+    assert answer.status_code == 503
+    assert (emulator.user("auth0|alice") or {}).get("nickname") != "from-before"
