@@ -88,7 +88,7 @@ def find(request: HttpRequest, auth0_user_id: str) -> QueryDict | None:
     entry: Any = request.session.get(SESSION_KEY)
     if entry is None:
         return None
-    if not _is_entry(entry) or not _belongs(entry, auth0_user_id) or time.time() - entry["at"] > MAX_AGE:
+    if not _is_entry(entry) or not _names(entry["owner"], auth0_user_id) or time.time() - entry["at"] > MAX_AGE:
         forget(request)
         return None
     if entry["path"] != request.path or request.method == "HEAD":
@@ -116,7 +116,7 @@ def sent_by_another_user(request: HttpRequest, auth0_user_id: str) -> bool:
     renewed meanwhile). A form without the field (an older template, the JSON API) names nobody.
     """
     owner = request.POST.get(OWNER_FIELD)
-    return owner is not None and not constant_time_compare(owner, owner_marker(auth0_user_id))
+    return owner is not None and not _names(owner, auth0_user_id)
 
 
 def _is_entry(entry: Any) -> bool:
@@ -131,5 +131,6 @@ def _is_entry(entry: Any) -> bool:
     )
 
 
-def _belongs(entry: dict[str, Any], auth0_user_id: str) -> bool:
-    return bool(auth0_user_id) and constant_time_compare(entry["owner"], owner_marker(auth0_user_id))
+def _names(owner: str, auth0_user_id: str) -> bool:
+    """Whether the owner value ``owner`` is that of ``auth0_user_id`` (never of no one)."""
+    return bool(auth0_user_id) and constant_time_compare(owner, owner_marker(auth0_user_id))

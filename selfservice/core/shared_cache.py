@@ -25,7 +25,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.cache import caches
@@ -34,7 +34,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 __all__ = ["OUTAGE_ERRORS", "ProcessCopies", "SharedCache", "known_down", "mark_down", "process_copies", "shared_cache",
-           "when_reachable"]
+           "when_reachable", "when_reachable_async"]
 
 logger = logging.getLogger("selfservice.cache")
 T = TypeVar("T")
@@ -143,6 +143,19 @@ def when_reachable(alias: str, operation: str, call: Callable[[], T], otherwise:
     except OUTAGE_ERRORS as error:
         mark_down(alias, operation, error)
         return otherwise()
+
+
+async def when_reachable_async(
+    alias: str, operation: str, call: Callable[[], Awaitable[T]], otherwise: Callable[[], Awaitable[T]]
+) -> T:
+    """:func:`when_reachable` for coroutines (the session store's ``a...`` methods)."""
+    if known_down(alias):
+        return await otherwise()
+    try:
+        return await call()
+    except OUTAGE_ERRORS as error:
+        mark_down(alias, operation, error)
+        return await otherwise()
 
 
 def _warn(alias: str, operation: str, error: BaseException) -> None:

@@ -175,8 +175,7 @@ class AccountMixin(LoginRequiredMixin):
         over = request_limit(request, auth0_user_id, self.request_kind)
         if over is not None:
             return self.too_many_requests(*over)
-        if kept_input.SESSION_KEY in request.session:
-            self.kept_fields = kept_input.find(request, auth0_user_id or "")
+        self.kept_fields = kept_input.find(request, auth0_user_id or "")
         if not auth0_user_id:
             return self.not_linked_response()
         self.auth0_user_id = auth0_user_id

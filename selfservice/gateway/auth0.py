@@ -72,8 +72,8 @@ WRITES = frozenset({
 })
 PAGE_SIZE = 50  # the public-cloud maximum for both authentication methods and sessions
 MAX_PAGES = 200  # a guard against an upstream that never stops paging
-# The tenant's factors as this process last read them: {cache key: (monotonic time, factors)},
-# used only while the shared cache cannot be reached (one read per process and TTL, not per page).
+# The tenant's factors as this process last read them (by cache key, with their age), used only
+# while the shared cache cannot be reached (one read per process and TTL, not per page).
 _FACTORS_WHILE_UNREACHABLE = process_copies()
 
 

@@ -17,33 +17,19 @@ With the cache up it is ``cached_db``, call for call.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db, db
 
-from selfservice.core.shared_cache import OUTAGE_ERRORS, known_down, mark_down, when_reachable
+from selfservice.core.shared_cache import when_reachable, when_reachable_async
 
 __all__ = ["SessionStore"]
-
-T = TypeVar("T")
 
 
 def _alias() -> str:
     return str(getattr(settings, "SESSION_CACHE_ALIAS", "default"))
-
-
-async def _when_reachable_async(operation: str, call: Callable[[], Awaitable[T]], otherwise: Callable[[], Awaitable[T]]) -> T:
-    """:func:`~selfservice.core.shared_cache.when_reachable` for the ``a...`` methods."""
-    if known_down(_alias()):
-        return await otherwise()
-    try:
-        return await call()
-    except OUTAGE_ERRORS as error:
-        mark_down(_alias(), operation, error)
-        return await otherwise()
 
 
 class SessionStore(cached_db.SessionStore):
@@ -58,15 +44,15 @@ class SessionStore(cached_db.SessionStore):
         return when_reachable(_alias(), "session load", super().load, partial(db.SessionStore.load, self))
 
     async def aload(self) -> dict[str, Any]:
-        return await _when_reachable_async("session load", super().aload, partial(db.SessionStore.aload, self))
+        return await when_reachable_async(_alias(), "session load", super().aload, partial(db.SessionStore.aload, self))
 
     def exists(self, session_key: str) -> bool:
         return bool(when_reachable(_alias(), "session exists", partial(super().exists, session_key),
                                    partial(db.SessionStore.exists, self, session_key)))
 
     async def aexists(self, session_key: str) -> bool:
-        return bool(await _when_reachable_async("session exists", partial(super().aexists, session_key),
-                                                partial(db.SessionStore.aexists, self, session_key)))
+        return bool(await when_reachable_async(_alias(), "session exists", partial(super().aexists, session_key),
+                                               partial(db.SessionStore.aexists, self, session_key)))
 
     def save(self, must_create: bool = False) -> None:
         # cached_db's save catches its own cache errors (it logs them); while the cache is known
@@ -75,13 +61,13 @@ class SessionStore(cached_db.SessionStore):
                        partial(db.SessionStore.save, self, must_create))
 
     async def asave(self, must_create: bool = False) -> None:
-        await _when_reachable_async("session save", partial(super().asave, must_create),
-                                    partial(db.SessionStore.asave, self, must_create))
+        await when_reachable_async(_alias(), "session save", partial(super().asave, must_create),
+                                   partial(db.SessionStore.asave, self, must_create))
 
     def delete(self, session_key: str | None = None) -> None:
         when_reachable(_alias(), "session delete", partial(super().delete, session_key),
                        partial(db.SessionStore.delete, self, session_key))
 
     async def adelete(self, session_key: str | None = None) -> None:
-        await _when_reachable_async("session delete", partial(super().adelete, session_key),
-                                    partial(db.SessionStore.adelete, self, session_key))
+        await when_reachable_async(_alias(), "session delete", partial(super().adelete, session_key),
+                                   partial(db.SessionStore.adelete, self, session_key))

@@ -102,12 +102,19 @@
     return template.getAttribute("data-failed");
   }
 
+  var OWNER = "input[name='selfservice_owner']"; // the field of a form that names its owner
+
+  // The form ``element`` is in (or is), else null.
+  function formOf(element) {
+    return element && element.closest ? element.closest("form") : null;
+  }
+
   // Read this page again and take its CSRF token, if it is still the page of the user who owns
   // ``form`` (the same selfservice_owner): resolves true when the token was replaced. A page of
   // someone else (signed in as another user elsewhere), the login page (signed out) or no answer
   // resolves false, and nothing changes.
   function refreshToken(form) {
-    var owner = form && form.querySelector("input[name='selfservice_owner']");
+    var owner = form && form.querySelector(OWNER);
     if (!owner || !owner.value || !window.fetch || !window.DOMParser) {
       return Promise.resolve(false);
     }
@@ -117,7 +124,7 @@
       })
       .then(function (html) {
         var page = html ? new DOMParser().parseFromString(html, "text/html") : null;
-        var theirs = page && page.querySelector("input[name='selfservice_owner']");
+        var theirs = page && page.querySelector(OWNER);
         var headers = page && page.body ? page.body.getAttribute("hx-headers") : null;
         var token = headers ? JSON.parse(headers)["X-CSRFToken"] : null;
         if (!theirs || theirs.value !== owner.value || typeof token !== "string" || !token) {
@@ -145,7 +152,7 @@
     }
     clearFailures();
     var source = event.detail.elt;
-    var form = source && source.isConnected && target.contains(source) ? source.closest("form") : null;
+    var form = source && source.isConnected && target.contains(source) ? formOf(source) : null;
     form = form && target.contains(form) ? form : null;
     var place = function (text, warning) {
       var notice = template.content.firstElementChild.cloneNode(true);
@@ -214,7 +221,6 @@
   });
 
   // -- unsaved changes ------------------------------------------------------------------------
-  var OWNER = "input[name='selfservice_owner']";
 
   function fieldChanged(field) {
     if (field.disabled || !field.name || /^(hidden|submit|button|reset|image|file)$/.test(field.type)) {
@@ -251,7 +257,7 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail || {};
     var source = detail.requestConfig && detail.requestConfig.elt;
-    var form = source && source.closest ? source.closest("form") : null;
+    var form = formOf(source);
     refusedSave = isPanel(detail.target) && !!form && !!form.querySelector(OWNER) &&
       !!detail.xhr && [422, 429, 503].indexOf(detail.xhr.status) !== -1;
   });
@@ -300,7 +306,7 @@
         detail: source && source.getAttribute("data-selfservice-confirm-detail"),
         button: source && source.getAttribute("data-selfservice-confirm-button"),
       };
-    } else if (isPanel(detail.target) && unsavedForm(source && source.closest ? source.closest("form") : null)) {
+    } else if (isPanel(detail.target) && unsavedForm(formOf(source))) {
       texts = {
         question: dialog.getAttribute("data-leave-question"),
         detail: dialog.getAttribute("data-leave-detail"),
